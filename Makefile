@@ -1,0 +1,42 @@
+# Thin entry point: meson + ninja do the work.
+#   make            build build/stockade
+#   make demo       build a busybox image and run it hardened (no network)
+#   make check      unit + integration tests, then again under ASan+UBSan
+#   make bench      start latency and RSS against crun and runc
+#   make fuzz       run every fuzz target for FUZZ_SECONDS (default 60)
+#   make install PREFIX=/usr/local
+PREFIX ?= /usr/local
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps demo check check-unit check-integration check-asan bench fuzz install clean
+
+all: deps
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --prefix=$(PREFIX) >/dev/null
+	ninja -C $(BUILD)
+
+deps:
+	@scripts/deps.sh build
+
+demo: all
+	@scripts/deps.sh demo
+	@scripts/demo.sh $(BUILD)/stockade
+
+check:
+	@scripts/deps.sh test
+	@scripts/check.sh
+
+bench: all
+	@scripts/deps.sh bench
+	@bench/run.sh $(BUILD)/stockade
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+install: all
+	meson install -C $(BUILD) --destdir "$(DESTDIR)"
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
