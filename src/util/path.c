@@ -106,7 +106,11 @@ int in_root_mkdirs(int rootfd, const char *path, mode_t mode, enum in_root_mode 
 	if (fd != -ENOENT)
 		return fd;
 
-	/* Walk from the top; create what is missing one level at a time. */
+	/* Walk from the top; create what is missing one level at a time.  A
+	 * dangling symlink on the way (an image's /var/run -> /run before /run
+	 * exists) is expanded by hand, its target taken relative to the root. */
+	int links = 0;
+restart:;
 	_cleanup_close_ int parent = openat2_fd(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_BENEATH);
 	if (parent < 0)
 		return parent;
@@ -132,6 +136,22 @@ int in_root_mkdirs(int rootfd, const char *path, mode_t mode, enum in_root_mode 
 			/* What we just made must be a plain directory: refuse a racing symlink. */
 			next = openat2_fd(parent, comp, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
 					  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+			if (next == -ELOOP && how == IN_ROOT_FOLLOW) {
+				char target[PATH_MAX], joined[PATH_MAX * 2];
+				ssize_t n = readlinkat(parent, comp, target, sizeof(target) - 1);
+				if (n < 0)
+					return -errno;
+				target[n] = '\0';
+				if (++links > 40)
+					return -ELOOP;
+				prefix[plen - cl - 1] = '\0'; /* the directory holding the link */
+				snprintf(joined, sizeof(joined), "%s/%s/%s", target[0] == '/' ? "" : prefix, target, *e ? e + 1 : "");
+				if ((r = path_clean(joined, clean, sizeof(clean))) < 0)
+					return r;
+				close(parent);
+				parent = -1;
+				goto restart;
+			}
 		}
 		if (next < 0)
 			return next;
