@@ -21,8 +21,12 @@ struct seccomp_prog {
 
 /*
  * Compile `sc` for this machine.  `config` names the file in messages.
- * Errors (unknown syscall or architecture names, bad argument conditions)
- * come back as <0 with err_msg() = "<config>: linux.seccomp.syscalls[3].names[1]: ...".
+ * Errors (malformed syscall names, unknown architectures, bad argument
+ * conditions, bad errnoRet) come back as <0 with err_msg() =
+ * "<config>: linux.seccomp.syscalls[3].names[1]: ...".  A well-formed name
+ * this libseccomp does not know (a newer kernel's call) is skipped with a
+ * debug line, as runc does; with an ERRNO default action, syscall numbers
+ * above the newest one libseccomp knows return ENOSYS so libc falls back.
  */
 int seccomp_compile(const struct oci_seccomp *sc, const char *config, struct seccomp_prog *out);
 void seccomp_prog_free(struct seccomp_prog *p);
