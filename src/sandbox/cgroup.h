@@ -48,7 +48,7 @@ int cg_plan(const char *cgroups_path, const char *id, struct cgroup **out);
 /*
  * Create the directories and apply `res` (may be NULL) plus the default
  * device allow rules (null, zero, full, random, urandom, tty, console,
- * ptmx, pts/*).  On failure everything it made is removed again and the
+ * ptmx, pts/N).  On failure everything it made is removed again and the
  * error names the resource ("linux.resources.memory.limit: ...").
  */
 int cg_create(struct cgroup *cg, const struct oci_resources *res);
