@@ -1,1 +1,147 @@
-int main(void) { return 0; }
+/*
+ * stockade: a hardened, daemonless container runtime and auditor.
+ * This file only parses the global options and dispatches to src/cmd/.
+ */
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "sandbox/selfprotect.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/macros.h"
+
+struct command {
+	const char *name;
+	int (*fn)(struct globals *g, int argc, char **argv);
+	bool protect; /* starts container processes: run from a read-only copy of ourselves */
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "create", cmd_create, true, "create a container from a bundle (waits for start)" },
+	{ "start", cmd_start, false, "start a created container" },
+	{ "run", cmd_run, true, "create and start a container (foreground unless --detach)" },
+	{ "exec", cmd_exec, true, "run a new process inside a container" },
+	{ "state", cmd_state, false, "print a container's state as JSON" },
+	{ "kill", cmd_kill, false, "send a signal to a container" },
+	{ "delete", cmd_delete, false, "delete a container and everything it owns" },
+	{ "list", cmd_list, false, "list containers" },
+	{ "spec", cmd_spec, false, "write a hardened config.json" },
+	{ "features", cmd_features, false, "print supported features (runtime-spec JSON)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: stockade [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+		   "A hardened, daemonless OCI container runtime.\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nGlobal options:\n"
+		   "  --root DIR           container state (default /run/stockade)\n"
+		   "  --log FILE           also write warnings and errors to FILE\n"
+		   "  --log-format FORMAT  text or json (json: one {\"level\",\"msg\",\"time\"} object per line)\n"
+		   "  --debug              log debug messages too\n"
+		   "  --systemd-cgroup     refused: stockade manages cgroups through cgroupfs\n"
+		   "  -v, --version        print versions\n"
+		   "  -h, --help           this help; \"stockade COMMAND --help\" for a command\n");
+}
+
+static void version(void)
+{
+	const struct scmp_version *v = seccomp_version();
+	printf("stockade version %s\nspec: %s\nlibseccomp: %u.%u.%u\n", STOCKADE_VERSION, OCI_SPEC_VERSION, v->major,
+	       v->minor, v->micro);
+}
+
+/* Global options come before the command: --root DIR, --root=DIR, -root DIR. */
+static int parse_globals(int argc, char **argv, struct globals *g, int *cmd_index)
+{
+	int i;
+	for (i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (a[0] != '-')
+			break;
+		const char *name = a + 1 + (a[1] == '-');
+		const char *eq = strchr(name, '=');
+		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+#define IS(s) (nl == strlen(s) && strncmp(name, s, nl) == 0)
+		const char **dst = NULL;
+		if (IS("root"))
+			dst = &g->root;
+		else if (IS("log"))
+			dst = &g->log;
+		else if (IS("log-format"))
+			dst = &g->log_format;
+		if (dst) {
+			if (eq) {
+				*dst = eq + 1;
+			} else if (i + 1 < argc) {
+				*dst = argv[++i];
+			} else {
+				fprintf(stderr, "stockade: --%.*s needs a value\n", (int)nl, name);
+				return -1;
+			}
+			continue;
+		}
+		if (IS("debug")) {
+			g->debug = true;
+		} else if (IS("systemd-cgroup")) {
+			g->systemd_cgroup = true;
+		} else if (IS("version") || IS("v")) {
+			version();
+			exit(0);
+		} else if (IS("help") || IS("h")) {
+			usage(stdout);
+			exit(0);
+		} else if (IS("rootless") || IS("criu")) {
+			if (!eq && i + 1 < argc && argv[i + 1][0] != '-' && (STREQ(argv[i + 1], "true") ||
+									 STREQ(argv[i + 1], "false") || STREQ(argv[i + 1], "auto")))
+				i++; /* runc accepts a value here; we ignore these */
+		} else {
+			fprintf(stderr, "stockade: unknown global option %s (see \"stockade --help\")\n", a);
+			return -1;
+		}
+#undef IS
+	}
+	*cmd_index = i;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct globals g = { .root = "/run/stockade", .log_format = "text", .argv0 = argv[0], .orig_argv = argv };
+	int ci;
+
+	if (parse_globals(argc, argv, &g, &ci) < 0)
+		return EXIT_USAGE;
+	if (!STREQ(g.log_format, "text") && !STREQ(g.log_format, "json")) {
+		fprintf(stderr, "stockade: --log-format is text or json, found \"%s\"\n", g.log_format);
+		return EXIT_USAGE;
+	}
+	int r = log_open(g.log, STREQ(g.log_format, "json"), g.debug);
+	if (r < 0) {
+		fprintf(stderr, "stockade: cannot open --log %s: %s\n", g.log, strerror(-r));
+		return 1;
+	}
+	if (ci >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (g.systemd_cgroup) {
+		log_error("--systemd-cgroup is not supported: stockade manages cgroups through cgroupfs. Run the engine "
+			  "with the cgroupfs driver (podman --cgroup-manager=cgroupfs, dockerd --exec-opt "
+			  "native.cgroupdriver=cgroupfs, containerd SystemdCgroup = false)");
+		return 1;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
+		if (!STREQ(argv[ci], commands[k].name))
+			continue;
+		if (commands[k].protect && (r = selfprotect_ensure(argv)) < 0)
+			return cli_fail(r);
+		return commands[k].fn(&g, argc - ci, argv + ci);
+	}
+	fprintf(stderr, "stockade: unknown command \"%s\" (see \"stockade --help\")\n", argv[ci]);
+	return EXIT_USAGE;
+}

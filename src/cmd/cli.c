@@ -1,0 +1,169 @@
+#include "cmd/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/macros.h"
+
+void strv_free(struct strv *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static const struct opt *find_long(const struct opt *opts, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static const struct opt *find_short(const struct opt *opts, size_t n, char c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (opts[i].shortname == c)
+			return &opts[i];
+	return NULL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s: %s (see \"stockade %s --help\")", cmd, msg, cmd);
+	return -EINVAL;
+}
+
+static int set_value(const char *cmd, const struct opt *o, const char *val)
+{
+	switch (o->kind) {
+	case OPT_FLAG: {
+		bool v = true;
+		if (val) {
+			if (STREQ(val, "true") || STREQ(val, "1"))
+				v = true;
+			else if (STREQ(val, "false") || STREQ(val, "0"))
+				v = false;
+			else
+				return cli_usage_error(cmd, "--%s takes no value (or true/false), found \"%s\"", o->name, val);
+		}
+		*(bool *)o->ptr = v;
+		return 0;
+	}
+	case OPT_STR:
+		*(const char **)o->ptr = val;
+		return 0;
+	case OPT_INT: {
+		char *end;
+		errno = 0;
+		long v = strtol(val, &end, 10);
+		if (errno || *end || end == val || v < -2147483647 || v > 2147483647)
+			return cli_usage_error(cmd, "--%s expects a number, found \"%s\"", o->name, val);
+		*(int *)o->ptr = (int)v;
+		return 0;
+	}
+	case OPT_STRV: {
+		struct strv *s = o->ptr;
+		const char **nv = realloc(s->v, (s->n + 2) * sizeof(char *));
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->v[s->n++] = val;
+		s->v[s->n] = NULL;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+int cli_parse(int argc, char **argv, const struct opt *opts, size_t nopts, const struct cmd_help *h,
+	      bool stop_at_positional, char ***pos, int *npos)
+{
+	const char *cmd = argv[0];
+	char **p = calloc((size_t)argc + 1, sizeof(char *));
+	int np = 0;
+	bool only_pos = false;
+
+	if (!p)
+		return -ENOMEM;
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (only_pos || a[0] != '-' || a[1] == '\0') {
+			p[np++] = a;
+			if (stop_at_positional)
+				only_pos = true;
+			continue;
+		}
+		if (STREQ(a, "--")) {
+			only_pos = true;
+			continue;
+		}
+		if (STREQ(a, "--help") || STREQ(a, "-h")) {
+			cli_usage(cmd, opts, nopts, h);
+			free(p);
+			return 1;
+		}
+		const char *name = a + 1 + (a[1] == '-');
+		const char *eq = strchr(name, '=');
+		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+		const struct opt *o = find_long(opts, nopts, name, nl);
+		if (!o && nl == 1 && a[1] != '-')
+			o = find_short(opts, nopts, name[0]);
+		if (!o) {
+			free(p);
+			return cli_usage_error(cmd, "unknown option %.*s", (int)(nl + (size_t)(name - a)), a);
+		}
+		const char *val = eq ? eq + 1 : NULL;
+		if (o->kind != OPT_FLAG && !val) {
+			if (i + 1 >= argc) {
+				free(p);
+				return cli_usage_error(cmd, "--%s needs a value (%s)", o->name, o->arg ? o->arg : "VALUE");
+			}
+			val = argv[++i];
+		}
+		int r = set_value(cmd, o, val);
+		if (r < 0) {
+			free(p);
+			return r;
+		}
+	}
+	*pos = p;
+	*npos = np;
+	return 0;
+}
+
+void cli_usage(const char *cmd, const struct opt *opts, size_t nopts, const struct cmd_help *h)
+{
+	printf("Usage: stockade %s\n\n%s\n", h->usage, h->summary);
+	if (h->details)
+		printf("\n%s\n", h->details);
+	if (nopts)
+		printf("\nOptions:\n");
+	for (size_t i = 0; i < nopts; i++) {
+		char left[64];
+		if (opts[i].shortname)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", opts[i].shortname, opts[i].name, opts[i].arg ? " " : "",
+				 opts[i].arg ? opts[i].arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", opts[i].name, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+		printf("  %-28s %s\n", left, opts[i].help);
+	}
+	(void)cmd;
+}
+
+int cli_fail(int r)
+{
+	(void)r;
+	log_error("%s", err_msg());
+	return 1;
+}

@@ -1,0 +1,71 @@
+/*
+ * Command-line plumbing shared by the subcommands.  Options are accepted the
+ * way runc's users and engines write them: --name=value, --name value,
+ * Go-style -name value, and short aliases (-b, -d, -t ...).  Options may
+ * come before or after positional arguments, except where a command stops
+ * at its first positional (exec: everything after the ID is the program).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct globals {
+	const char *root;
+	const char *log;
+	const char *log_format;
+	bool debug;
+	bool systemd_cgroup;
+	const char *argv0;
+	char **orig_argv;
+};
+
+enum opt_kind { OPT_FLAG, OPT_STR, OPT_INT, OPT_STRV };
+
+struct opt {
+	const char *name;  /* long name without dashes */
+	char shortname;    /* 0 if none */
+	enum opt_kind kind;
+	void *ptr;         /* bool*, const char**, int*, struct strv* */
+	const char *arg;   /* placeholder for help ("DIR"), NULL for flags */
+	const char *help;
+};
+
+struct strv {
+	const char **v;
+	size_t n;
+};
+
+struct cmd_help {
+	const char *usage;   /* "create [OPTIONS] ID" */
+	const char *summary; /* one line */
+	const char *details; /* optional paragraph(s) */
+};
+
+/* Exit statuses */
+#define EXIT_USAGE 2
+
+/*
+ * Parse argv (argv[0] is the subcommand name).  Positional arguments are
+ * collected in pos/npos (pointing into argv).  Returns 0, 1 when --help was
+ * printed, or -EINVAL after printing a usage error.
+ */
+int cli_parse(int argc, char **argv, const struct opt *opts, size_t nopts, const struct cmd_help *h,
+	      bool stop_at_positional, char ***pos, int *npos);
+void cli_usage(const char *cmd, const struct opt *opts, size_t nopts, const struct cmd_help *h);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print err_msg() as an error (stderr + --log) and return 1. */
+int cli_fail(int r);
+void strv_free(struct strv *s);
+
+/* Subcommands */
+int cmd_create(struct globals *g, int argc, char **argv);
+int cmd_start(struct globals *g, int argc, char **argv);
+int cmd_exec(struct globals *g, int argc, char **argv);
+int cmd_run(struct globals *g, int argc, char **argv);
+int cmd_state(struct globals *g, int argc, char **argv);
+int cmd_kill(struct globals *g, int argc, char **argv);
+int cmd_delete(struct globals *g, int argc, char **argv);
+int cmd_list(struct globals *g, int argc, char **argv);
+int cmd_spec(struct globals *g, int argc, char **argv);
+int cmd_features(struct globals *g, int argc, char **argv);

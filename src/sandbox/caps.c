@@ -1,0 +1,68 @@
+#include "sandbox/caps.h"
+
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/err.h"
+
+static int capset_sets(uint64_t eff, uint64_t perm, uint64_t inh)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2] = {
+		{ .effective = (uint32_t)eff, .permitted = (uint32_t)perm, .inheritable = (uint32_t)inh },
+		{ .effective = (uint32_t)(eff >> 32), .permitted = (uint32_t)(perm >> 32), .inheritable = (uint32_t)(inh >> 32) },
+	};
+	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
+}
+
+int caps_apply_identity(const struct oci_process *p, int last_cap)
+{
+	const struct oci_user *u = &p->user;
+	uint64_t known = last_cap >= 63 ? ~0ULL : ((1ULL << (last_cap + 1)) - 1);
+	struct oci_caps c = { 0 };
+	int r;
+
+	if (p->has_caps) {
+		c = p->caps;
+		c.bounding &= known;
+		c.effective &= known;
+		c.permitted &= known;
+		c.inheritable &= known;
+		c.ambient &= known;
+	}
+
+	/* the bounding set can only shrink, and needs CAP_SETPCAP: before the uid changes */
+	for (int cap = 0; cap <= last_cap; cap++) {
+		if (c.bounding & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return err_sys(errno, "cannot drop capability %d from the bounding set", cap);
+	}
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return err_sys(errno, "prctl(PR_SET_KEEPCAPS)");
+	if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0)
+		return err_sys(errno, "cannot set the additional groups of process.user");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return err_sys(errno, "cannot switch to gid %u (process.user.gid): is it mapped in the user namespace?", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return err_sys(errno, "cannot switch to uid %u (process.user.uid): is it mapped in the user namespace?", u->uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return err_sys(errno, "prctl(PR_SET_KEEPCAPS)");
+
+	r = capset_sets(c.effective, c.permitted, c.inheritable);
+	if (r < 0)
+		return err_sys(r, "cannot set the capabilities of process.capabilities (is every effective one also permitted?)");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return err_sys(errno, "cannot clear the ambient capabilities");
+	for (int cap = 0; cap <= last_cap; cap++) {
+		if (!(c.ambient & (1ULL << cap)))
+			continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return err_sys(errno, "cannot raise ambient capability %d (it must also be permitted and inheritable)", cap);
+	}
+	return 0;
+}

@@ -1,0 +1,183 @@
+#include "sandbox/process.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "oci/names.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/macros.h"
+#include "util/path.h"
+
+static bool have_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int process_preflight(const struct oci_spec *s)
+{
+	const struct oci_process *p = &s->process;
+	bool sys_resource = have_cap(CAP_SYS_RESOURCE);
+
+	for (size_t i = 0; i < p->n_rlimits && !sys_resource; i++) {
+		const struct oci_rlimit *rl = &p->rlimits[i];
+		struct rlimit cur;
+		if (getrlimit(rl->resource, &cur) < 0)
+			return err_sys(errno, "getrlimit(%s)", rl->type);
+		if (cur.rlim_max == RLIM_INFINITY || rl->hard <= cur.rlim_max)
+			continue;
+		char hint[160] = "";
+		if (rl->resource == RLIMIT_NOFILE)
+			snprintf(hint, sizeof(hint), " (podman: --ulimit nofile=%llu:%llu; docker: --ulimit nofile=%llu:%llu)",
+				 (unsigned long long)cur.rlim_max, (unsigned long long)cur.rlim_max,
+				 (unsigned long long)cur.rlim_max, (unsigned long long)cur.rlim_max);
+		return err_set(EPERM, "%s: process.rlimits[%zu]: %s hard limit %llu is above this host's maximum %llu, "
+				      "and raising it needs CAP_SYS_RESOURCE, which stockade does not have here; "
+				      "ask for at most %llu%s",
+			       s->config_path, i, rl->type, (unsigned long long)rl->hard, (unsigned long long)cur.rlim_max,
+			       (unsigned long long)cur.rlim_max, hint);
+	}
+	if (p->has_oom_score_adj && !sys_resource) {
+		char buf[32];
+		long long cur = 0;
+		if (read_small_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, sizeof(buf)) > 0)
+			parse_i64(buf, &cur);
+		if (p->oom_score_adj < cur)
+			return err_set(EPERM, "%s: process.oomScoreAdj: %d is below the runtime's own %lld, and lowering it "
+					      "needs CAP_SYS_RESOURCE, which stockade does not have here; use %lld or more",
+				       s->config_path, p->oom_score_adj, cur, cur);
+	}
+	return 0;
+}
+
+int process_apply_rlimits(const struct oci_process *p)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct oci_rlimit *rl = &p->rlimits[i];
+		struct rlimit v = { .rlim_cur = rl->soft, .rlim_max = rl->hard };
+		if (setrlimit(rl->resource, &v) < 0)
+			return err_sys(errno, "process.rlimits[%zu]: cannot set %s to %llu/%llu", i, rl->type,
+				       (unsigned long long)rl->soft, (unsigned long long)rl->hard);
+	}
+	return 0;
+}
+
+struct sched_attr_ {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+int process_apply_sched(const struct oci_spec *s)
+{
+	const struct oci_process *p = &s->process;
+	if (s->linux_.has_personality && personality(s->linux_.personality) < 0)
+		return err_sys(errno, "linux.personality");
+	if (p->has_io_priority) {
+		int value = (p->io_priority_class << 13) | p->io_priority;
+		if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, value) < 0)
+			return err_sys(errno, "process.ioPriority");
+	}
+	if (p->has_scheduler) {
+		static const int pol[] = { SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, 4 /* ISO */, SCHED_IDLE, 6 /* DEADLINE */ };
+		struct sched_attr_ a = {
+			.size = sizeof(a), .sched_policy = (uint32_t)pol[p->sched_policy], .sched_flags = p->sched_flags,
+			.sched_nice = p->sched_nice, .sched_priority = (uint32_t)p->sched_priority,
+			.sched_runtime = p->sched_runtime, .sched_deadline = p->sched_deadline, .sched_period = p->sched_period,
+		};
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+			return err_sys(errno, "process.scheduler");
+	}
+	return 0;
+}
+
+static const char *env_path(const struct oci_process *p)
+{
+	for (size_t i = 0; i < p->n_env; i++)
+		if (strncmp(p->env[i], "PATH=", 5) == 0)
+			return p->env[i] + 5;
+	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+static int executable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return 0;
+}
+
+int process_find_exec(const struct oci_process *p, char *out, size_t n)
+{
+	const char *name = p->args[0];
+	if (strchr(name, '/')) {
+		int r = executable(name);
+		if (r < 0)
+			return err_sys(r, "process.args[0]: cannot run \"%s\"", name);
+		snprintf(out, n, "%s", name);
+		return 0;
+	}
+	const char *path = env_path(p);
+	while (*path) {
+		const char *colon = strchrnul(path, ':');
+		size_t dl = (size_t)(colon - path);
+		if ((size_t)snprintf(out, n, "%.*s/%s", (int)dl, dl ? path : ".", name) < n && executable(out) == 0)
+			return 0;
+		path = *colon ? colon + 1 : colon;
+	}
+	return err_set(ENOENT, "process.args[0]: executable \"%s\" not found in $PATH (%s) inside the container", name,
+		       env_path(p));
+}
+
+int process_chdir(const struct oci_process *p)
+{
+	/* Resolve inside "/" (the pivoted root) with no magic links: a leaked fd
+	 * such as /proc/self/fd/7 can never become the working directory
+	 * (CVE-2024-21626). */
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return err_sys(errno, "open /");
+	_cleanup_close_ int fd = in_root_open(root, p->cwd, O_PATH | O_DIRECTORY, IN_ROOT_FOLLOW);
+	if (fd < 0)
+		return err_sys(fd, "process.cwd: cannot use \"%s\" as the working directory", p->cwd);
+	if (fchdir(fd) < 0)
+		return err_sys(errno, "process.cwd: cannot change to \"%s\"", p->cwd);
+	char buf[PATH_MAX];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return err_set(EPERM, "process.cwd: \"%s\" is outside the container's root", p->cwd);
+	return 0;
+}
+
+int process_prepare_fds(int preserve_fds)
+{
+	unsigned first = 3u + (unsigned)preserve_fds;
+	/* everything stockade opened is O_CLOEXEC already; this catches anything inherited */
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return err_sys(errno, "close_range");
+	for (int fd = 3; fd < (int)first; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			(void)fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
+	return 0;
+}

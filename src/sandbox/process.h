@@ -1,0 +1,18 @@
+/* Process attributes applied in the container's init before exec. */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "oci/spec.h"
+
+/* Host-side check before anything is created: can these rlimits / oomScoreAdj be applied? */
+int process_preflight(const struct oci_spec *s);
+int process_apply_rlimits(const struct oci_process *p);
+int process_apply_sched(const struct oci_spec *s);
+/* Resolve args[0] with the container's PATH; out gets the path to execve. */
+int process_find_exec(const struct oci_process *p, char *out, size_t n);
+/* chdir to process.cwd, resolved inside the (pivoted) root with no magic links. */
+int process_chdir(const struct oci_process *p);
+/* Close everything above 2 + preserve_fds that is not close-on-exec, and clear CLOEXEC on preserved fds. */
+int process_prepare_fds(int preserve_fds);
