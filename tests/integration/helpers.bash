@@ -1,0 +1,66 @@
+# Shared setup for the integration tests (bats).  Every test gets its own
+# state root and bundle; teardown deletes what the test made and then
+# checks that no container process, cgroup, mount or state dir survived.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+STOCKADE=${STOCKADE:-$REPO/build/stockade}
+MKBUNDLE=$REPO/tests/lib/mkbundle.sh
+
+setup_common() {
+  [ "$(id -u)" -eq 0 ] || skip "integration tests run as root"
+  ROOT=$BATS_TEST_TMPDIR/state
+  BUNDLE=$BATS_TEST_TMPDIR/bundle
+  ID="stk-$$-$BATS_TEST_NUMBER"
+  MOUNTS_BEFORE=$(mount_count)
+  "$MKBUNDLE" "$STOCKADE" "$BUNDLE" >/dev/null
+}
+
+mount_count() { wc -l < /proc/self/mountinfo; }
+
+# cfg JQ_FILTER: edit the bundle's config.json in place
+cfg() {
+  local tmp
+  tmp=$(mktemp)
+  jq "$@" "$BUNDLE/config.json" > "$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# args CMD...: set process.args
+args() {
+  local json
+  json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+  cfg --argjson a "$json" '.process.args = $a'
+}
+
+stk() { "$STOCKADE" --root "$ROOT" "$@"; }
+
+# Everything a test made must be gone after teardown.
+teardown_common() {
+  local id leftovers=""
+  if [ -d "$ROOT" ]; then
+    for id in $(ls "$ROOT" 2>/dev/null); do
+      "$STOCKADE" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
+    done
+    [ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || leftovers+="state: $(ls "$ROOT") "
+  fi
+  # cgroups named after this test's containers, in any hierarchy
+  local cg
+  cg=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "stk-$$-*" 2>/dev/null | head -5)
+  if [ -n "$cg" ]; then
+    leftovers+="cgroups: $cg "
+    find /sys/fs/cgroup -maxdepth 6 -depth -type d -name "stk-$$-*" -exec rmdir {} + 2>/dev/null || true
+  fi
+  # processes still running from this test's bundle
+  local procs
+  procs=$(pgrep -f "$BATS_TEST_TMPDIR" 2>/dev/null | grep -v "^$$\$" || true)
+  [ -z "$procs" ] || { leftovers+="processes: $procs "; kill -9 $procs 2>/dev/null || true; }
+  local now
+  now=$(mount_count)
+  [ "$now" -le "${MOUNTS_BEFORE:-$now}" ] || leftovers+="mounts: $((now - MOUNTS_BEFORE)) more than before "
+  if [ -n "$leftovers" ]; then
+    echo "DEBRIS LEFT BEHIND: $leftovers" >&2
+    return 1
+  fi
+}
+
+setup() { setup_common; }
+teardown() { teardown_common; }

@@ -1,0 +1,129 @@
+/* Command-line parsing: the spellings runc's users and engines use. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+
+static bool detach, force;
+static const char *bundle, *pidfile;
+static int nfds;
+static struct strv envs;
+
+static const struct opt opts[] = {
+	{ "bundle", 'b', OPT_STR, &bundle, "DIR", "bundle" },
+	{ "pid-file", 0, OPT_STR, &pidfile, "FILE", "pid file" },
+	{ "detach", 'd', OPT_FLAG, &detach, NULL, "detach" },
+	{ "force", 'f', OPT_FLAG, &force, NULL, "force" },
+	{ "preserve-fds", 0, OPT_INT, &nfds, "N", "fds" },
+	{ "env", 'e', OPT_STRV, &envs, "K=V", "env" },
+};
+static const struct cmd_help help = { "x [OPTIONS] ID", "test", NULL };
+
+static int reset(void **state)
+{
+	(void)state;
+	detach = force = false;
+	bundle = pidfile = NULL;
+	nfds = 0;
+	strv_free(&envs);
+	return 0;
+}
+
+static int parse(char **argv, int argc, char ***pos, int *npos, bool stop)
+{
+	return cli_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &help, stop, pos, npos);
+}
+
+static void test_spellings(void **state)
+{
+	(void)state;
+	char *argv[] = { "create", "--bundle=/b", "-d", "--pid-file", "/p", "ID", "-preserve-fds", "3", "-e", "A=1", "--env=B=2", NULL };
+	char **pos;
+	int npos;
+	assert_int_equal(parse(argv, 11, &pos, &npos, false), 0);
+	assert_string_equal(bundle, "/b");
+	assert_string_equal(pidfile, "/p");
+	assert_true(detach);
+	assert_false(force);
+	assert_int_equal(nfds, 3);
+	assert_int_equal(npos, 1);
+	assert_string_equal(pos[0], "ID");
+	assert_int_equal(envs.n, 2);
+	assert_string_equal(envs.v[0], "A=1");
+	assert_string_equal(envs.v[1], "B=2");
+	free(pos);
+}
+
+static void test_options_after_positional_and_dashdash(void **state)
+{
+	(void)state;
+	char *argv[] = { "delete", "ID", "--force", "--", "--not-an-option", NULL };
+	char **pos;
+	int npos;
+	assert_int_equal(parse(argv, 5, &pos, &npos, false), 0);
+	assert_true(force);
+	assert_int_equal(npos, 2);
+	assert_string_equal(pos[1], "--not-an-option");
+	free(pos);
+}
+
+static void test_stop_at_positional(void **state)
+{
+	(void)state;
+	/* exec ID ls -d: "-d" belongs to the program, not to us */
+	char *argv[] = { "exec", "ID", "ls", "-d", NULL };
+	char **pos;
+	int npos;
+	assert_int_equal(parse(argv, 4, &pos, &npos, true), 0);
+	assert_false(detach);
+	assert_int_equal(npos, 3);
+	assert_string_equal(pos[2], "-d");
+	free(pos);
+}
+
+static void test_usage_errors(void **state)
+{
+	(void)state;
+	char **pos;
+	int npos;
+	char *a1[] = { "create", "--bogus", NULL };
+	assert_true(parse(a1, 2, &pos, &npos, false) < 0);
+	char *a2[] = { "create", "--bundle", NULL };
+	assert_true(parse(a2, 2, &pos, &npos, false) < 0);
+	char *a3[] = { "create", "--preserve-fds", "three", NULL };
+	assert_true(parse(a3, 3, &pos, &npos, false) < 0);
+	char *a4[] = { "create", "--detach=maybe", NULL };
+	assert_true(parse(a4, 2, &pos, &npos, false) < 0);
+}
+
+static void test_help(void **state)
+{
+	(void)state;
+	char **pos;
+	int npos;
+	char *a[] = { "create", "--help", NULL };
+	FILE *saved = stdout;
+	stdout = fopen("/dev/null", "w");
+	int r = parse(a, 2, &pos, &npos, false);
+	fclose(stdout);
+	stdout = saved;
+	assert_int_equal(r, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_spellings, reset, reset),
+		cmocka_unit_test_setup_teardown(test_options_after_positional_and_dashdash, reset, reset),
+		cmocka_unit_test_setup_teardown(test_stop_at_positional, reset, reset),
+		cmocka_unit_test_setup_teardown(test_usage_errors, reset, reset),
+		cmocka_unit_test_setup_teardown(test_help, reset, reset),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
