@@ -673,7 +673,7 @@ int container_start(const char *root, const char *id)
 
 /* ------------------------------------------------------ kill, delete */
 
-static int open_existing(const char *root, const char *id, int *rootfd, int *statefd, struct ctr_state *st)
+int container_open(const char *root, const char *id, int *rootfd, int *statefd, struct ctr_state *st)
 {
 	int r = ctr_id_valid(id);
 	if (r < 0)
@@ -718,7 +718,7 @@ int container_kill(const char *root, const char *id, int sig, bool all)
 {
 	int rootfd = -1, statefd = -1, r;
 	struct ctr_state st;
-	if ((r = open_existing(root, id, &rootfd, &statefd, &st)) < 0)
+	if ((r = container_open(root, id, &rootfd, &statefd, &st)) < 0)
 		return r;
 	enum ctr_status status = state_status(statefd, &st);
 	if (status == ST_STOPPED || status == ST_CREATING) {
@@ -805,7 +805,7 @@ int container_delete(const char *root, const char *id, bool force)
 {
 	int rootfd = -1, statefd = -1, r;
 	struct ctr_state st;
-	r = open_existing(root, id, &rootfd, &statefd, &st);
+	r = container_open(root, id, &rootfd, &statefd, &st);
 	if (r == -ENOENT && force)
 		return 0; /* runc: delete --force of a missing container succeeds */
 	if (r < 0)

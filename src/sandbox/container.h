@@ -6,6 +6,8 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "oci/state.h"
 
@@ -28,3 +30,14 @@ int container_delete(const char *root, const char *id, bool force);
 int container_state(const char *root, const char *id, json_object **out);
 /* Every container under root: id, pid, status, bundle, created (array). */
 int container_list(const char *root, json_object **out);
+
+/* Open and lock <root>/<id> and load its state (for the other lifecycle commands). */
+int container_open(const char *root, const char *id, int *rootfd, int *statefd, struct ctr_state *st);
+
+/* manage.c: ps, pause/resume, update, events */
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n);
+int container_pause(const char *root, const char *id, bool pause);
+/* `resources` is an OCI linux.resources object (JSON text); `name` names it in errors. */
+int container_update(const char *root, const char *id, const char *resources, size_t len, const char *name);
+/* {"type": "stats", "id": ..., "data": {...}} */
+int container_stats(const char *root, const char *id, json_object **out);

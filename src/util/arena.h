@@ -19,5 +19,5 @@ void *arena_calloc(struct arena *a, size_t n, size_t sz);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF(2, 3);
-char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap) PRINTF(2, 0);
 void arena_free(struct arena *a);

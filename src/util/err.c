@@ -7,7 +7,7 @@
 
 static __thread char errbuf[ERR_MAX];
 
-static void vset(const char *fmt, va_list ap)
+static PRINTF(1, 0) void vset(const char *fmt, va_list ap)
 {
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
 }
