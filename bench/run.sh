@@ -16,7 +16,7 @@
 # namespace where /sys/fs/cgroup/unified is unmounted, so all three runtimes
 # see the same pure-v1 layout.  Nothing outlives the run.
 #
-# Env: ROUNDS, N, RSS_RUNS (default 10), RUNTIMES (default "stockade crun runc").
+# Env: ROUNDS, N, RSS_RUNS (default 10), RUNTIMES (default "stockade crun runc"), NO_SECCOMP=1.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 STOCKADE=$(realpath "${1:-$HERE/build/stockade}")
@@ -36,6 +36,12 @@ work=$(mktemp -d /tmp/stockade-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 B=$work/bundle
 "$HERE/tests/lib/mkbundle.sh" "$STOCKADE" "$B" /bin/true >/dev/null || exit 1
+# crun 1.8 accepts only runtime-spec 1.0.x documents; nothing in this config is newer
+jq '.ociVersion = "1.0.2"' "$B/config.json" > "$B/config.tmp" && mv "$B/config.tmp" "$B/config.json"
+# NO_SECCOMP=1: the same config without linux.seccomp (to see what the filter costs each runtime)
+if [ -n "${NO_SECCOMP:-}" ]; then
+  jq 'del(.linux.seccomp)' "$B/config.json" > "$B/config.tmp" && mv "$B/config.tmp" "$B/config.json"
+fi
 ROOTFS=$B/rootfs
 
 read -r -a RTS <<< "${RUNTIMES:-stockade crun runc}"
@@ -84,7 +90,7 @@ ALL=()
 for rt in "${RTS[@]}"; do [ -n "${BIN[$rt]:-}" ] && ALL+=("$rt"); done
 ALL+=(unshare)
 
-echo "bench: $N sequential /bin/true containers per runtime per round, $ROUNDS rounds, hardened config (seccomp on)"
+echo "bench: $N sequential /bin/true containers per runtime per round, $ROUNDS rounds, hardened config (seccomp $([ -n "${NO_SECCOMP:-}" ] && echo off || echo on))"
 echo "bench: kernel $(uname -r), $(nproc) cores; versions:"
 for rt in "${ALL[@]}"; do [ "$rt" = unshare ] || echo "  $rt: $("${BIN[$rt]}" --version 2>/dev/null | head -1)"; done
 declare -A MED

@@ -21,7 +21,7 @@ int ctr_id_valid(const char *id)
 		return err_set(EINVAL, "the container ID is empty");
 	if (n > 1024)
 		return err_set(EINVAL, "the container ID is longer than 1024 characters");
-	if (STREQ(id, ".") || STREQ(id, ".."))
+	if (id[0] == '.')
 		return err_set(EINVAL, "\"%s\" is not a valid container ID", id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;

@@ -507,7 +507,7 @@ static int do_create(const char *root, const struct create_opts *o, struct creat
 	if ((r = preflight(c->spec, o)) < 0)
 		return r;
 	if (c->spec->linux_.seccomp) {
-		if ((r = seccomp_compile(c->spec->linux_.seccomp, c->spec->config_path, &c->seccomp)) < 0)
+		if ((r = seccomp_compile_cached(c->spec->linux_.seccomp, c->spec->config_path, root, &c->seccomp)) < 0)
 			return r;
 		c->has_seccomp = true;
 	}
@@ -764,9 +764,12 @@ static int destroy_locked(int rootfd, int statefd, struct ctr_state *st, bool ki
 	if (st->cgroup && cg_from_json(st->cgroup, &cg) < 0)
 		cg = NULL;
 	if (kill_all) {
-		if (cg) {
+		/* (nothing to kill is the common case: skip the freezer round trip) */
+		if (cg && cg_has_processes(cg)) {
+			bool frozen = false;
 			cg_signal_all(cg, SIGKILL);
-			cg_freeze(cg, false);
+			if (cg_frozen(cg, &frozen) == 0 && frozen)
+				cg_freeze(cg, false);
 		}
 		if (proc_alive(st->pid, st->start_time)) {
 			kill(st->pid, SIGKILL);

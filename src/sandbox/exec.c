@@ -422,7 +422,7 @@ static int exec_setup(const char *root, const struct exec_opts *o, struct exec_r
 	if (e->spec->process.terminal && !o->console_socket && o->detach)
 		return err_set(EINVAL, "exec --tty --detach needs --console-socket to hand the terminal to");
 	if (e->spec->linux_.seccomp) {
-		if ((r = seccomp_compile(e->spec->linux_.seccomp, "config.json", &e->seccomp)) < 0)
+		if ((r = seccomp_compile_cached(e->spec->linux_.seccomp, "config.json", root, &e->seccomp)) < 0)
 			return r;
 		e->has_seccomp = true;
 	}

@@ -46,3 +46,15 @@ int seccomp_install(const struct seccomp_prog *p, int *listener);
  * (unshare/clone flags, clone3 -> ENOSYS) and the mount APIs.
  */
 json_object *seccomp_default_profile(void);
+
+/*
+ * seccomp_compile() through a cache of finished programs in <root>/.cache
+ * (0700, owned by us): compiling Docker-sized profiles with libseccomp costs
+ * more than the rest of a container start.  The cache key is everything that
+ * determines the program (the whole linux.seccomp, the libseccomp and
+ * stockade versions, the kernel's seccomp API level and release); a hit is
+ * used only when the stored key matches byte for byte.  Any cache problem
+ * falls back to compiling.
+ */
+int seccomp_compile_cached(const struct oci_seccomp *sc, const char *config, const char *root,
+			   struct seccomp_prog *out);

@@ -440,6 +440,62 @@ static void test_install_error(void **st)
 	seccomp_prog_free(&p);
 }
 
+/* The cache returns exactly what compiling returns, and ignores files it cannot trust. */
+static void test_cache(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/stockade-unit-seccomp.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *prof = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\", \"write\", "
+			   "\"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}, {\"names\": [\"getppid\"], \"action\": "
+			   "\"SCMP_ACT_ERRNO\", \"errnoRet\": 42}]}";
+	struct oci_spec *s = parse(prof);
+	struct seccomp_prog ref, miss, hit;
+	assert_int_equal(seccomp_compile(s->linux_.seccomp, "config.json", &ref), 0);
+	assert_int_equal(seccomp_compile_cached(s->linux_.seccomp, "config.json", dir, &miss), 0);
+	assert_int_equal(seccomp_compile_cached(s->linux_.seccomp, "config.json", dir, &hit), 0);
+	assert_int_equal(ref.fprog.len, miss.fprog.len);
+	assert_int_equal(ref.fprog.len, hit.fprog.len);
+	assert_memory_equal(ref.fprog.filter, hit.fprog.filter, ref.fprog.len * sizeof(struct sock_filter));
+	assert_int_equal(ref.flags, hit.flags);
+
+	/* one cache file; corrupt its program: the key still matches, so the
+	 * length check must reject it and compiling takes over */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "ls %s/.cache | wc -l | grep -qx 1 && for f in %s/.cache/*; do truncate -s -8 $f; done", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	struct seccomp_prog again;
+	assert_int_equal(seccomp_compile_cached(s->linux_.seccomp, "config.json", dir, &again), 0);
+	assert_int_equal(again.fprog.len, ref.fprog.len);
+	assert_memory_equal(ref.fprog.filter, again.fprog.filter, ref.fprog.len * sizeof(struct sock_filter));
+
+	/* a different profile never hits the first one's entry */
+	struct oci_spec *s2 = parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	struct seccomp_prog other, other_ref;
+	assert_int_equal(seccomp_compile(s2->linux_.seccomp, "config.json", &other_ref), 0);
+	assert_int_equal(seccomp_compile_cached(s2->linux_.seccomp, "config.json", dir, &other), 0);
+	assert_int_equal(other.fprog.len, other_ref.fprog.len);
+
+	/* a group-writable cache directory is not trusted (and still works) */
+	snprintf(cmd, sizeof(cmd), "chmod 0770 %s/.cache", dir);
+	assert_int_equal(system(cmd), 0);
+	struct seccomp_prog untrusted;
+	assert_int_equal(seccomp_compile_cached(s->linux_.seccomp, "config.json", dir, &untrusted), 0);
+	assert_int_equal(untrusted.fprog.len, ref.fprog.len);
+
+	seccomp_prog_free(&ref);
+	seccomp_prog_free(&miss);
+	seccomp_prog_free(&hit);
+	seccomp_prog_free(&again);
+	seccomp_prog_free(&other);
+	seccomp_prog_free(&other_ref);
+	seccomp_prog_free(&untrusted);
+	oci_spec_free(s);
+	oci_spec_free(s2);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_install_error),
+		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
