@@ -149,15 +149,29 @@ int sv_supervise(int pidfd, pid_t pid, int *masterp, int sfd, int *exit_code)
 			}
 			/* not our child (reparented to us as subreaper): plain wait */
 			int status;
-			if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+			if (w == pid) {
 				tty_restore(&tty);
 				*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 				return 0;
 			}
+			if (w < 0 && errno == ECHILD) {
+				/* exited, but not ours to reap (never expected): do not spin */
+				tty_restore(&tty);
+				return err_set(ECHILD, "lost the exit status of process %d", (int)pid);
+			}
 		}
-		/* reap anything else that got reparented to us */
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		/* Reap anything else that got reparented to us -- but never our
+		 * own process behind the pidfd's back: a blind waitpid(-1) could
+		 * take its exit status and leave the pidfd readable forever. */
+		for (;;) {
+			siginfo_t si = { 0 };
+			if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+				break;
+			if (si.si_pid == pid)
+				break; /* ours: the pidfd branch above reports it */
+			waitpid(si.si_pid, NULL, 0);
+		}
 	}
 	tty_restore(&tty);
 	return err_sys(errno, "waiting for the container");
