@@ -5,6 +5,7 @@
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 STOCKADE=${STOCKADE:-$REPO/build/stockade}
 MKBUNDLE=$REPO/tests/lib/mkbundle.sh
+RECVTTY=$(dirname "$STOCKADE")/tests/recvtty
 
 setup_common() {
   [ "$(id -u)" -eq 0 ] || skip "integration tests run as root"
