@@ -132,6 +132,7 @@ load helpers
   # startContainer runs inside the container, after pivot_root: it logs through a bind mount
   mkdir -m 1777 "$BATS_TEST_TMPDIR/hl"
   log=$BATS_TEST_TMPDIR/hl/hooks.log
+  touch "$log" && chmod 666 "$log"   # the startContainer hook runs as the container's user
   hook() { jq -n --arg n "$1" --arg log "$2" '{"path": "/bin/sh", "args": ["sh", "-c", "read -r s; echo \($n) $(echo $s | sed -E \"s/.*\\\"status\\\": *\\\"([a-z]+)\\\".*/\\\\1/\") >> \($log)"]}'; }
   cfg --argjson a "$(hook prestart "$log")" --argjson b "$(hook createRuntime "$log")" --argjson c "$(hook createContainer "$log")" \
       --argjson d "$(hook startContainer /hl/hooks.log)" --argjson e "$(hook poststart "$log")" --argjson f "$(hook poststop "$log")" \
