@@ -36,6 +36,7 @@ fuzz:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 install: all
+	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
 	meson install -C $(BUILD) --destdir "$(DESTDIR)"
 
 clean:
