@@ -202,3 +202,12 @@ load helpers
   [ "$status" -eq 0 ]
   [[ "$output" == *" / ro,"*"shared:"* ]]
 }
+
+@test "cgroups: a pure v1 layout (hybrid's cgroup2 hidden) works too" {
+  mountpoint -q /sys/fs/cgroup/unified || skip "this host has no hybrid cgroup2 mount to hide"
+  cfg '.linux.resources.pids = {"limit": 33}'
+  args sh -c 'cat /sys/fs/cgroup/pids/pids.max'
+  run unshare -m --propagation private sh -c "umount -l /sys/fs/cgroup/unified && '$STOCKADE' --root '$ROOT' run --bundle '$BUNDLE' '$ID'"
+  [ "$status" -eq 0 ]
+  [ "$output" = 33 ]
+}
