@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "sandbox/process.h"
 #include "sandbox/selfprotect.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 		   "  --log FILE           also write warnings and errors to FILE\n"
 		   "  --log-format FORMAT  text or json (json: one {\"level\",\"msg\",\"time\"} object per line)\n"
 		   "  --debug              log debug messages too\n"
+		   "  --host-limits P      refuse (default) or clamp what the host cannot grant without\n"
+		   "                       CAP_SYS_RESOURCE (rlimits above its hard limit, a lower oomScoreAdj)\n"
 		   "  --systemd-cgroup     refused: stockade manages cgroups through cgroupfs\n"
 		   "  -v, --version        print versions\n"
 		   "  -h, --help           this help; \"stockade COMMAND --help\" for a command\n");
@@ -79,6 +82,8 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *cmd_inde
 			dst = &g->log;
 		else if (IS("log-format"))
 			dst = &g->log_format;
+		else if (IS("host-limits"))
+			dst = &g->host_limits;
 		if (dst) {
 			if (eq) {
 				*dst = eq + 1;
@@ -121,6 +126,11 @@ int main(int argc, char **argv)
 
 	if (parse_globals(argc, argv, &g, &ci) < 0)
 		return EXIT_USAGE;
+	if (g.host_limits && !STREQ(g.host_limits, "refuse") && !STREQ(g.host_limits, "clamp")) {
+		fprintf(stderr, "stockade: --host-limits is refuse or clamp, found \"%s\"\n", g.host_limits);
+		return EXIT_USAGE;
+	}
+	process_clamp_host_limits = g.host_limits && STREQ(g.host_limits, "clamp");
 	if (!STREQ(g.log_format, "text") && !STREQ(g.log_format, "json")) {
 		fprintf(stderr, "stockade: --log-format is text or json, found \"%s\"\n", g.log_format);
 		return EXIT_USAGE;

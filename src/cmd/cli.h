@@ -14,6 +14,7 @@ struct globals {
 	const char *root;
 	const char *log;
 	const char *log_format;
+	const char *host_limits; /* refuse (default) | clamp */
 	bool debug;
 	bool systemd_cgroup;
 	const char *argv0;

@@ -134,7 +134,7 @@ static int read_last_cap(void)
 	return (int)v;
 }
 
-static int preflight(const struct oci_spec *s, const struct create_opts *o)
+static int preflight(struct oci_spec *s, const struct create_opts *o)
 {
 	const struct oci_linux *l = &s->linux_;
 	struct stat st;

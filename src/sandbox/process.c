@@ -30,38 +30,65 @@ static bool have_cap(int cap)
 	return (data[cap / 32].effective >> (cap % 32)) & 1;
 }
 
-int process_preflight(const struct oci_spec *s)
+bool process_clamp_host_limits;
+
+/* "RLIMIT_NOFILE" -> "nofile": the name podman's and docker's --ulimit use */
+static void ulimit_name(const char *type, char *out, size_t n)
 {
-	const struct oci_process *p = &s->process;
+	const char *t = strncmp(type, "RLIMIT_", 7) == 0 ? type + 7 : type;
+	size_t i = 0;
+	for (; t[i] && i + 1 < n; i++)
+		out[i] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] + 32 : t[i]);
+	out[i] = '\0';
+}
+
+int process_preflight(struct oci_spec *s)
+{
+	struct oci_process *p = &s->process;
 	bool sys_resource = have_cap(CAP_SYS_RESOURCE);
 
 	for (size_t i = 0; i < p->n_rlimits && !sys_resource; i++) {
-		const struct oci_rlimit *rl = &p->rlimits[i];
+		struct oci_rlimit *rl = &p->rlimits[i];
 		struct rlimit cur;
 		if (getrlimit(rl->resource, &cur) < 0)
 			return err_sys(errno, "getrlimit(%s)", rl->type);
 		if (cur.rlim_max == RLIM_INFINITY || rl->hard <= cur.rlim_max)
 			continue;
-		char hint[160] = "";
-		if (rl->resource == RLIMIT_NOFILE)
-			snprintf(hint, sizeof(hint), " (podman: --ulimit nofile=%llu:%llu; docker: --ulimit nofile=%llu:%llu)",
-				 (unsigned long long)cur.rlim_max, (unsigned long long)cur.rlim_max,
+		if (process_clamp_host_limits) {
+			/* asked for: the runtime says so, every time */
+			log_warn("%s: process.rlimits[%zu]: %s hard limit %llu is above this host's maximum %llu; clamped to "
+				 "%llu (--host-limits clamp)", s->config_path, i, rl->type, (unsigned long long)rl->hard,
 				 (unsigned long long)cur.rlim_max, (unsigned long long)cur.rlim_max);
+			rl->hard = cur.rlim_max;
+			if (rl->soft > rl->hard)
+				rl->soft = rl->hard;
+			continue;
+		}
+		char u[32];
+		ulimit_name(rl->type, u, sizeof(u));
 		return err_set(EPERM, "%s: process.rlimits[%zu]: %s hard limit %llu is above this host's maximum %llu, "
 				      "and raising it needs CAP_SYS_RESOURCE, which stockade does not have here; "
-				      "ask for at most %llu%s",
+				      "ask for at most %llu (podman/docker: --ulimit %s=%llu:%llu), or run stockade with "
+				      "--host-limits clamp to lower such limits to the host's maximum with a warning",
 			       s->config_path, i, rl->type, (unsigned long long)rl->hard, (unsigned long long)cur.rlim_max,
-			       (unsigned long long)cur.rlim_max, hint);
+			       (unsigned long long)cur.rlim_max, u, (unsigned long long)cur.rlim_max,
+			       (unsigned long long)cur.rlim_max);
 	}
 	if (p->has_oom_score_adj && !sys_resource) {
 		char buf[32];
 		long long cur = 0;
 		if (read_small_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, sizeof(buf)) > 0)
 			parse_i64(buf, &cur);
-		if (p->oom_score_adj < cur)
+		if (p->oom_score_adj < cur && process_clamp_host_limits) {
+			log_warn("%s: process.oomScoreAdj: %d is below the runtime's own %lld; raised to %lld (--host-limits clamp)",
+				 s->config_path, p->oom_score_adj, cur, cur);
+			p->oom_score_adj = (int)cur;
+		} else if (p->oom_score_adj < cur) {
 			return err_set(EPERM, "%s: process.oomScoreAdj: %d is below the runtime's own %lld, and lowering it "
-					      "needs CAP_SYS_RESOURCE, which stockade does not have here; use %lld or more",
-				       s->config_path, p->oom_score_adj, cur, cur);
+					      "needs CAP_SYS_RESOURCE, which stockade does not have here; use %lld or more, or run "
+					      "stockade with --host-limits clamp to raise it to %lld with a warning",
+				       s->config_path, p->oom_score_adj, cur, cur, cur);
+		}
 	}
 	return 0;
 }

@@ -7,7 +7,14 @@
 #include "oci/spec.h"
 
 /* Host-side check before anything is created: can these rlimits / oomScoreAdj be applied? */
-int process_preflight(const struct oci_spec *s);
+int process_preflight(struct oci_spec *s);
+/*
+ * --host-limits clamp: what the host cannot grant without CAP_SYS_RESOURCE
+ * (rlimits above its hard limit, an oomScoreAdj below the runtime's own) is
+ * adjusted to the nearest grantable value with a warning instead of refusing
+ * the container (the default, --host-limits refuse).
+ */
+extern bool process_clamp_host_limits;
 int process_apply_rlimits(const struct oci_process *p);
 int process_apply_sched(const struct oci_spec *s);
 /* Resolve args[0] with the container's PATH; out gets the path to execve. */

@@ -16,7 +16,10 @@ setup_common() {
   "$MKBUNDLE" "$STOCKADE" "$BUNDLE" >/dev/null
 }
 
-mount_count() { wc -l < /proc/self/mountinfo; }
+# Mounts on the host under this test's directory (bundle, rootfs, state):
+# anything of ours that leaked out of a container's mount namespace lands
+# there.  (Counting every host mount would blame us for other programs'.)
+mount_count() { grep -c -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo || true; }
 
 # cfg JQ_FILTER: edit the bundle's config.json in place
 cfg() {
@@ -57,7 +60,7 @@ teardown_common() {
   [ -z "$procs" ] || { leftovers+="processes: $procs "; kill -9 $procs 2>/dev/null || true; }
   local now
   now=$(mount_count)
-  [ "$now" -le "${MOUNTS_BEFORE:-$now}" ] || leftovers+="mounts: $((now - MOUNTS_BEFORE)) more than before "
+  [ "$now" -le "${MOUNTS_BEFORE:-$now}" ] || leftovers+="mounts under $BATS_TEST_TMPDIR: $(grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo | cut -d' ' -f5 | tr '\n' ' ') "
   if [ -n "$leftovers" ]; then
     echo "DEBRIS LEFT BEHIND: $leftovers" >&2
     return 1
