@@ -282,10 +282,15 @@ static int creation_clone(struct creation *c, const struct create_opts *o)
 	};
 	int new_flags = ns_new_flags(c->spec);
 	x.intermediate = needs_intermediate(c->spec);
-	if (x.intermediate)
+	if (x.intermediate) {
 		x.unshare_flags = new_flags;
-	else
-		x.clone_flags = new_flags;
+	} else {
+		/* The cgroup namespace is rooted where its creator stands: the init
+		 * creates it only after we have moved it into its cgroup, so the
+		 * container sees its own cgroup as "/". */
+		x.clone_flags = new_flags & ~CLONE_NEWCGROUP;
+		x.late_cgroupns = (new_flags & CLONE_NEWCGROUP) != 0;
+	}
 	memcpy(x.ns_fds, c->ns_fds, sizeof(x.ns_fds));
 	/* the init opens exec.fifo relative to this; O_PATH, close-on-exec */
 	x.state_dirfd = openat(c->statefd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -277,6 +277,8 @@ static NORETURN void stage2(struct init_ctx *x, pid_t host_pid)
 	if (!x->intermediate)
 		TRY(x, ns_join(x->ns_fds, 0));
 	ns_close_fds(x->ns_fds);
+	if (x->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		fail(x, err_sys(errno, "cannot create the cgroup namespace"));
 	if ((x->clone_flags | x->unshare_flags) & CLONE_NEWNET)
 		TRY(x, loopback_up());
 	TRY(x, set_names(s));

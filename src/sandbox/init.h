@@ -37,6 +37,7 @@ struct init_ctx {
 	int ns_fds[NS__MAX];    /* namespaces to join, -1 otherwise */
 	int clone_flags;        /* namespaces created by clone3 itself */
 	int unshare_flags;      /* namespaces the init still has to create (intermediate mode) */
+	bool late_cgroupns;     /* unshare(CLONE_NEWCGROUP) once in the container's cgroup */
 	bool intermediate;      /* joins + new user ns, time offsets or a joined pid ns: fork the init */
 	const struct seccomp_prog *seccomp;
 	int preserve_fds;
