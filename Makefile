@@ -2,7 +2,7 @@
 #   make            build build/stockade
 #   make demo       build a busybox image and run it hardened (no network)
 #   make check      unit + integration tests, then again under ASan+UBSan
-#   make bench      start latency and RSS against crun and runc
+#   make bench      start latency and RSS against crun and runc; podman/docker end to end
 #   make fuzz       run every fuzz target for FUZZ_SECONDS (default 60)
 #   make install PREFIX=/usr/local
 PREFIX ?= /usr/local
@@ -30,6 +30,7 @@ check:
 bench: all
 	@scripts/deps.sh bench
 	@bench/run.sh $(BUILD)/stockade
+	@bench/engines.sh $(BUILD)/stockade
 
 fuzz:
 	@scripts/deps.sh fuzz

@@ -10,7 +10,7 @@ build=(gcc meson ninja-build pkg-config libjson-c-dev libseccomp-dev libyaml-dev
 demo=(busybox-static)
 test=(libcmocka-dev bats jq busybox-static iproute2 util-linux procps psmisc clang libclang-rt-14-dev
       podman conmon containerd docker.io skopeo)
-bench=(crun runc time busybox-static jq)
+bench=(crun runc time busybox-static jq podman conmon docker.io containerd)
 fuzz=(clang libclang-rt-14-dev)
 
 want=("${build[@]}")

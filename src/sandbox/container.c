@@ -342,13 +342,8 @@ static int creation_clone(struct creation *c, const struct create_opts *o)
 		return r;
 	if (c->cg && (r = cg_enter(c->cg, pid)) < 0)
 		return err_ctx(r, "cannot move the container into its cgroup");
-	if (c->spec->process.has_oom_score_adj) {
-		char path[64], val[16];
-		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
-		snprintf(val, sizeof(val), "%d", c->spec->process.oom_score_adj);
-		if ((r = write_knob_at(AT_FDCWD, path, val)) < 0)
-			return err_sys(r, "%s: process.oomScoreAdj: cannot set %s", c->spec->config_path, val);
-	}
+	if ((r = process_set_oom_score_adj(c->spec, pid)) < 0)
+		return r;
 	if ((r = sync_send(c->sync[0], SYNC_GO, pid, NULL, -1)) < 0)
 		return err_sys(r, "cannot talk to the container's init");
 	return 0;

@@ -463,13 +463,8 @@ static int exec_spawn(const struct exec_opts *o, struct exec_run *e)
 	e->pid = m.value;
 	if (e->cg && (r = cg_enter(e->cg, e->pid)) < 0)
 		return r;
-	if (e->spec->process.has_oom_score_adj) {
-		char path[64], val[16];
-		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)e->pid);
-		snprintf(val, sizeof(val), "%d", e->spec->process.oom_score_adj);
-		if ((r = write_knob_at(AT_FDCWD, path, val)) < 0)
-			return err_sys(r, "process.oomScoreAdj: cannot write %s", path);
-	}
+	if ((r = process_set_oom_score_adj(e->spec, e->pid)) < 0)
+		return r;
 	if ((r = sync_send(e->sync[0], SYNC_GO, 0, NULL, -1)) < 0)
 		return err_sys(r, "the new process died before it could be set up");
 	/* then: the terminal (if any), and EOF once execve succeeded */

@@ -74,22 +74,6 @@ int process_preflight(struct oci_spec *s)
 			       (unsigned long long)cur.rlim_max, u, (unsigned long long)cur.rlim_max,
 			       (unsigned long long)cur.rlim_max);
 	}
-	if (p->has_oom_score_adj && !sys_resource) {
-		char buf[32];
-		long long cur = 0;
-		if (read_small_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, sizeof(buf)) > 0)
-			parse_i64(buf, &cur);
-		if (p->oom_score_adj < cur && process_clamp_host_limits) {
-			log_warn("%s: process.oomScoreAdj: %d is below the runtime's own %lld; raised to %lld (--host-limits clamp)",
-				 s->config_path, p->oom_score_adj, cur, cur);
-			p->oom_score_adj = (int)cur;
-		} else if (p->oom_score_adj < cur) {
-			return err_set(EPERM, "%s: process.oomScoreAdj: %d is below the runtime's own %lld, and lowering it "
-					      "needs CAP_SYS_RESOURCE, which stockade does not have here; use %lld or more, or run "
-					      "stockade with --host-limits clamp to raise it to %lld with a warning",
-				       s->config_path, p->oom_score_adj, cur, cur, cur);
-		}
-	}
 	return 0;
 }
 
@@ -207,4 +191,30 @@ int process_prepare_fds(int preserve_fds)
 			(void)fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
 	}
 	return 0;
+}
+
+int process_set_oom_score_adj(const struct oci_spec *s, pid_t pid)
+{
+	const struct oci_process *p = &s->process;
+	if (!p->has_oom_score_adj)
+		return 0;
+	char path[64], val[16];
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	snprintf(val, sizeof(val), "%d", p->oom_score_adj);
+	int r = write_knob_at(AT_FDCWD, path, val);
+	if (r != -EACCES && r != -EPERM)
+		return r < 0 ? err_sys(r, "%s: process.oomScoreAdj: cannot set %s", s->config_path, val) : 0;
+	/* below the minimum this process tree may go without CAP_SYS_RESOURCE */
+	char cur[32] = "?";
+	if (read_small_at(AT_FDCWD, path, cur, sizeof(cur)) > 0)
+		cur[strcspn(cur, "\n")] = '\0';
+	if (process_clamp_host_limits) {
+		log_warn("%s: process.oomScoreAdj: the kernel refuses %s without CAP_SYS_RESOURCE; kept %s (--host-limits clamp)",
+			 s->config_path, val, cur);
+		return 0;
+	}
+	return err_sys(r, "%s: process.oomScoreAdj: the kernel refuses %s (lower than this host lets a process without "
+			  "CAP_SYS_RESOURCE go; the runtime's own value is %s): ask for %s or more, or run stockade with "
+			  "--host-limits clamp to keep %s with a warning",
+		       s->config_path, val, cur, cur, cur);
 }

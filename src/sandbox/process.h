@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "oci/spec.h"
 
@@ -15,6 +16,8 @@ int process_preflight(struct oci_spec *s);
  * the container (the default, --host-limits refuse).
  */
 extern bool process_clamp_host_limits;
+/* Write process.oomScoreAdj for pid (from the runtime); see --host-limits. */
+int process_set_oom_score_adj(const struct oci_spec *s, pid_t pid);
 int process_apply_rlimits(const struct oci_process *p);
 int process_apply_sched(const struct oci_spec *s);
 /* Resolve args[0] with the container's PATH; out gets the path to execve. */

@@ -125,3 +125,18 @@ expect_refused() {  # expect_refused NEEDLE...
   cfg '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/ipc" else . end)'
   expect_refused "linux.namespaces" "not a network namespace"
 }
+
+@test "oomScoreAdj the host cannot grant: refused with the fix, or kept with a warning under --host-limits clamp" {
+  capsh_bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+  (( (0x$capsh_bnd >> 24) & 1 )) && skip "this host grants CAP_SYS_RESOURCE"
+  cfg '.process.oomScoreAdj = -100'
+  args cat /proc/self/oom_score_adj
+  run stk run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"config.json: process.oomScoreAdj: the kernel refuses -100"* ]]
+  [[ "$output" == *"--host-limits clamp"* ]]
+  [ ! -e "$ROOT/$ID" ]
+  run "$STOCKADE" --root "$ROOT" --host-limits clamp run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"warning"*"kept"* ]]
+}

@@ -1,0 +1,84 @@
+#!/bin/bash
+# bench/engines.sh [STOCKADE] — end-to-end `podman run --rm` and `docker run --rm`
+# latency with stockade, crun and runc as the engine's runtime, in one run.
+#
+# Same image (busybox-static, imported locally), same request for every
+# runtime (`true`, --network none, NOFILE/NPROC 1024 so that no runtime
+# needs CAP_SYS_RESOURCE).  ROUNDS rounds (default 3) of N runs (default 20)
+# per engine and runtime, interleaved; prints the median of round medians and
+# ratios to crun.  Runs in a private mount namespace without the hybrid
+# cgroup2 mount so crun 1.8 can run (as bench/run.sh); podman and dockerd use
+# private storage under a temp dir and are stopped at the end.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+STOCKADE=$(realpath "${1:-$HERE/build/stockade}")
+ROUNDS=${ROUNDS:-3}
+N=${N:-20}
+[ "$(id -u)" -eq 0 ] || { echo "bench/engines.sh runs containers: run it as root" >&2; exit 1; }
+if [ -z "${STOCKADE_BENCH_NS:-}" ]; then
+  exec env STOCKADE_BENCH_NS=1 unshare -m --propagation private "$0" "$STOCKADE"
+fi
+if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then umount -l /sys/fs/cgroup/unified; fi
+
+work=$(mktemp -d /tmp/stockade-bench-engines.XXXXXX)
+dpid=
+cleanup() {
+  [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && sleep 2
+  grep -F "$work" /proc/self/mountinfo | cut -d' ' -f5 | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$HERE/tests/lib/mkbundle.sh" "$STOCKADE" "$work/b" >/dev/null
+P="podman --root $work/pm/storage --runroot $work/pm/run --tmpdir $work/pm/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file"
+tar -C "$work/b/rootfs" -c . | $P import - localhost/bench:1 >/dev/null
+$P save -o "$work/img.tar" localhost/bench:1 >/dev/null 2>&1
+
+RTS=(stockade crun runc)
+declare -A BIN=([stockade]=$STOCKADE [crun]=$(command -v crun) [runc]=$(command -v runc))
+printf '{"runtimes": {' > "$work/daemon.json"
+sep=
+for rt in "${RTS[@]}"; do printf '%s"bench-%s": {"path": "%s"}' "$sep" "$rt" "${BIN[$rt]}" >> "$work/daemon.json"; sep=,; done
+printf '}}\n' >> "$work/daemon.json"
+D="/usr/bin/docker -H unix://$work/docker.sock"
+if command -v dockerd >/dev/null; then
+  dockerd --config-file "$work/daemon.json" --data-root "$work/dk" --exec-root "$work/dkx" --pidfile "$work/dockerd.pid" \
+          -H "unix://$work/docker.sock" --iptables=false --ip6tables=false --bridge=none --storage-driver vfs > "$work/dockerd.log" 2>&1 &
+  dpid=$!
+  for _ in $(seq 150); do $D version >/dev/null 2>&1 && break; sleep 0.1; done
+  $D load -i "$work/img.tar" >/dev/null
+fi
+
+ARGS=(--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/bench:1 true)
+one() {  # one ENGINE RT
+  case "$1" in
+    podman) $P --runtime "${BIN[$2]}" run "${ARGS[@]}" ;;
+    docker) $D run --runtime "bench-$2" "${ARGS[@]}" ;;
+  esac
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+declare -A MED
+ENGINES=(podman); [ -n "$dpid" ] && ENGINES+=(docker)
+echo "bench-engines: $N runs x $ROUNDS rounds per engine and runtime (\`ENGINE run --rm ... true\`)"
+for ((r = 1; r <= ROUNDS; r++)); do
+  for e in "${ENGINES[@]}"; do
+    for rt in "${RTS[@]}"; do
+      times=(); fail=0
+      for ((i = 0; i < N; i++)); do
+        t0=$EPOCHREALTIME
+        one "$e" "$rt" >/dev/null 2>>"$work/err-$e-$rt" || fail=$((fail + 1))
+        t1=$EPOCHREALTIME
+        times+=($(( ${t1/./} - ${t0/./} )))
+      done
+      [ $fail -eq 0 ] || echo "bench-engines: $e/$rt: $fail of $N failed: $(head -1 "$work/err-$e-$rt")" >&2
+      MED[$e-$rt]+="$(printf '%s\n' "${times[@]}" | median) "
+    done
+  done
+done
+printf '\n%-8s %-10s %12s %9s\n' engine runtime median_ms x_crun
+for e in "${ENGINES[@]}"; do
+  c=$(printf '%s\n' ${MED[$e-crun]} | median)
+  for rt in "${RTS[@]}"; do
+    m=$(printf '%s\n' ${MED[$e-$rt]} | median)
+    printf '%-8s %-10s %12.1f %9.2f\n' "$e" "$rt" "$(awk -v u="$m" 'BEGIN{print u/1000}')" "$(awk -v a="$m" -v b="$c" 'BEGIN{print a/b}')"
+  done
+done
