@@ -174,6 +174,11 @@ TOML
   [[ "$output" == *"sleep 600"* ]]
   $D stop -t 1 "$ID" >/dev/null
   [ "$($D inspect -f '{{.State.Running}}' "$ID")" = false ]
+  # a refusal reaches the user through the shim, which reads our --log-format json log
+  echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["opne"], "action": "SCMP_ACT_ERRNO"}]}' > "$d/typo.json"
+  run $D run --rm --runtime stockade --network none --security-opt seccomp="$d/typo.json" localhost/stockade-bb:1 true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.seccomp.syscalls[0].names[0]: unknown system call \"opne\""* ]]
   $D rm "$ID" >/dev/null
   $D rmi -f localhost/stockade-bb:1 >/dev/null 2>&1 || true
 }

@@ -96,3 +96,39 @@ start_sleeper() {
   [ "$(sha256sum "$STOCKADE" | cut -d' ' -f1)" = "$sum_before" ]
   stk delete --force "$ID"
 }
+
+@test "exec --tty --console-socket hands a terminal from the container's devpts to the caller" {
+  [ -x "$RECVTTY" ] || skip "recvtty helper not built"
+  start_sleeper
+  "$RECVTTY" "$BATS_TEST_TMPDIR/tty.sock" > "$BATS_TEST_TMPDIR/tty.out" &
+  rpid=$!
+  for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/tty.sock" ] && break; sleep 0.05; done
+  stk exec --tty --detach --console-socket "$BATS_TEST_TMPDIR/tty.sock" "$ID" sh -c 'tty; test -t 1 && echo stdout-is-a-tty; id -u'
+  wait $rpid
+  run cat "$BATS_TEST_TMPDIR/tty.out"
+  [[ "$output" == *"/dev/pts/"* ]]
+  [[ "$output" == *stdout-is-a-tty* ]]
+  [[ "$output" == *65534* ]]
+  # --tty --detach without a socket has nowhere to send the terminal
+  run stk exec --tty --detach "$ID" true
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--console-socket"* ]]
+  stk delete --force "$ID"
+}
+
+@test "exec --preserve-fds passes exactly the fds asked for; --no-new-privs on a container without it" {
+  cfg '.process.noNewPrivileges = false'
+  start_sleeper
+  echo preserved > "$BATS_TEST_TMPDIR/f"
+  exec {bats3}>&3 3<"$BATS_TEST_TMPDIR/f" 4</etc/hostname
+  run stk exec --preserve-fds 1 "$ID" sh -c 'cat <&3; ls /proc/self/fd | tr "\n" " "'
+  exec 3>&$bats3 4<&- {bats3}>&-
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = preserved ]
+  [[ "${lines[1]}" =~ ^"0 1 2 3 4 "$ ]]
+  run stk exec "$ID" sh -c 'grep NoNewPrivs /proc/self/status | cut -f2'
+  [ "$output" = 0 ]
+  run stk exec --no-new-privs "$ID" sh -c 'grep NoNewPrivs /proc/self/status | cut -f2'
+  [ "$output" = 1 ]
+  stk delete --force "$ID"
+}
