@@ -72,3 +72,21 @@ load helpers
   jq -e '.data.pids.current >= 1' <<< "$output"
   stk delete --force "$ID"
 }
+
+@test "pause/resume with the cgroup v2 freezer (pure v2 layout in a private mount namespace)" {
+  cfg 'del(.linux.resources.memory) | del(.linux.resources.pids)'
+  args sleep 600
+  run unshare -m --propagation private sh -c "
+    umount -l /sys/fs/cgroup/* 2>/dev/null; umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup || exit 9
+    S='$STOCKADE --root $ROOT'
+    \$S run -d --bundle '$BUNDLE' '$ID' || exit 10
+    \$S pause '$ID' || exit 11
+    echo \$(\$S state '$ID' | jq -r .status) \$(cat /sys/fs/cgroup/stockade/$ID/cgroup.freeze)
+    \$S resume '$ID' || exit 12
+    echo \$(\$S state '$ID' | jq -r .status) \$(cat /sys/fs/cgroup/stockade/$ID/cgroup.freeze)
+    \$S delete --force '$ID' || exit 13
+    test ! -e /sys/fs/cgroup/stockade/$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "paused 1" ]
+  [ "${lines[1]}" = "running 0" ]
+}
