@@ -1,5 +1,6 @@
 #include "sandbox/caps.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/fs.h"
 
 static int capset_sets(uint64_t eff, uint64_t perm, uint64_t inh)
 {
@@ -65,4 +67,13 @@ int caps_apply_identity(const struct oci_process *p, int last_cap)
 			return err_sys(errno, "cannot raise ambient capability %d (it must also be permitted and inheritable)", cap);
 	}
 	return 0;
+}
+
+int caps_last_cap(void)
+{
+	char buf[16];
+	unsigned long long v;
+	if (read_small_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) < 0 || parse_u64(buf, &v) < 0 || v > 63)
+		return 40; /* CAP_CHECKPOINT_RESTORE, the last one Linux 5.9+ knows */
+	return (int)v;
 }

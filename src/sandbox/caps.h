@@ -11,3 +11,5 @@
  * Async-signal-safe: runs in the container's init.
  */
 int caps_apply_identity(const struct oci_process *p, int last_cap);
+/* /proc/sys/kernel/cap_last_cap (read by the runtime before cloning). */
+int caps_last_cap(void);

@@ -120,41 +120,9 @@ int cg_write_at(int dirfd, const char *file, const char *val)
 int cg_read_at(int dirfd, const char *file, char **out)
 {
 	_cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	size_t cap = 4096, n = 0;
 	if (fd < 0)
 		return -errno;
-	char *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= KNOB_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(buf);
-			return -e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	return 0;
+	return read_fd_all(fd, KNOB_MAX, out, NULL);
 }
 
 static bool file_exists_at(int dirfd, const char *file)

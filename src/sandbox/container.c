@@ -21,6 +21,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "sandbox/caps.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/hooks.h"
 #include "sandbox/init.h"
@@ -113,25 +114,6 @@ static void creation_free(struct creation *c)
 	if (c->init_pidfd >= 0)
 		close(c->init_pidfd);
 	state_clear(&c->st);
-}
-
-static void now_rfc3339(char *buf, size_t n)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + len, n - len, ".%09ldZ", ts.tv_nsec);
-}
-
-static int read_last_cap(void)
-{
-	char buf[32];
-	long long v = 40;
-	if (read_small_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) > 0)
-		parse_i64(buf, &v);
-	return (int)v;
 }
 
 static int preflight(struct oci_spec *s, const struct create_opts *o)
@@ -278,7 +260,7 @@ static int creation_clone(struct creation *c, const struct create_opts *o)
 		.spec = c->spec, .id = o->id, .sync_fd = c->sync[1], .state_dirfd = -1, .console_sock = c->console_sock,
 		.console_to_parent = o->foreground && !o->console_socket && c->spec->process.terminal,
 		.seccomp = c->has_seccomp ? &c->seccomp : NULL, .preserve_fds = o->preserve_fds, .no_pivot = o->no_pivot,
-		.last_cap = read_last_cap(), .cg = c->cg,
+		.last_cap = caps_last_cap(), .cg = c->cg,
 	};
 	int new_flags = ns_new_flags(c->spec);
 	x.intermediate = needs_intermediate(c->spec);
@@ -451,7 +433,7 @@ static int creation_claim(struct creation *c, const char *root, const struct cre
 	if ((r = cg_plan(c->spec->linux_.cgroups_path, o->id, &c->cg)) < 0)
 		return err_ctx(r, "%s: linux.cgroupsPath", c->spec->config_path);
 
-	now_rfc3339(created, sizeof(created));
+	log_timestamp(created, sizeof(created));
 	c->st.id = strdup(o->id);
 	c->st.bundle = strdup(c->spec->bundle);
 	c->st.rootfs = strdup(c->spec->root_path);

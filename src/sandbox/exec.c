@@ -44,6 +44,7 @@
 #include "sandbox/caps.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/console.h"
+#include "sandbox/container.h"
 #include "sandbox/process.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/supervise.h"
@@ -364,27 +365,10 @@ static void exec_run_free(struct exec_run *e)
 	cg_free(e->cg);
 }
 
-static int read_last_cap(void)
-{
-	char buf[16];
-	unsigned long long v;
-	if (read_small_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) < 0 || parse_u64(buf, &v) < 0)
-		return 40;
-	return (int)v;
-}
-
 static int open_container(const char *root, const char *id, struct exec_run *e)
 {
-	int r = ctr_id_valid(id);
+	int r = container_open(root, id, &e->rootfd, &e->statefd, &e->st);
 	if (r < 0)
-		return r;
-	e->rootfd = state_root_open(root, false);
-	if (e->rootfd < 0)
-		return err_ctx(e->rootfd, "container %s does not exist", id);
-	e->statefd = state_dir_lock(e->rootfd, id, false);
-	if (e->statefd < 0)
-		return e->statefd;
-	if ((r = state_load(e->statefd, id, &e->st)) < 0)
 		return r;
 	e->st_loaded = true;
 	enum ctr_status s = state_status(e->statefd, &e->st);
@@ -440,7 +424,7 @@ static int exec_spawn(const struct exec_opts *o, struct exec_run *e)
 		return err_sys(errno, "socketpair");
 	struct exec_ctx x = {
 		.spec = e->spec, .seccomp = e->has_seccomp ? &e->seccomp : NULL, .sync_fd = e->sync[1], .pidfd = e->pidfd,
-		.ns_flags = ns_flags, .rootfd = e->ctr_root, .preserve_fds = o->preserve_fds, .last_cap = read_last_cap(),
+		.ns_flags = ns_flags, .rootfd = e->ctr_root, .preserve_fds = o->preserve_fds, .last_cap = caps_last_cap(),
 	};
 	e->child = fork();
 	if (e->child < 0)

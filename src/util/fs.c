@@ -42,15 +42,11 @@ ssize_t read_all(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
-int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len)
+int read_fd_all(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t cap = 4096, n = 0;
-	char *buf;
+	size_t cap = max < 4096 ? max : 4096, n = 0;
+	char *buf = malloc(cap + 1);
 
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap + 1);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -84,6 +80,14 @@ int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *le
 	if (len)
 		*len = n;
 	return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return read_fd_all(fd, max, out, len);
 }
 
 int read_small_at(int dirfd, const char *path, char *buf, size_t n)

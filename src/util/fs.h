@@ -7,6 +7,8 @@
 
 /* Read a whole file (at most max bytes) into a malloc'd NUL-terminated buffer. */
 int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len);
+/* Read fd to EOF into a malloc'd, NUL-terminated buffer of at most max bytes (-EFBIG beyond). */
+int read_fd_all(int fd, size_t max, char **out, size_t *len);
 /* Read a small file into buf (NUL-terminated, trailing newline kept). */
 int read_small_at(int dirfd, const char *path, char *buf, size_t n);
 /* open(O_WRONLY|O_TRUNC) + write; no O_CREAT: cgroupfs and procfs knobs. */

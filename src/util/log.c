@@ -41,7 +41,7 @@ int log_fd(void)
 	return logfd;
 }
 
-static void timestamp(char *buf, size_t n)
+void log_timestamp(char *buf, size_t n)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -88,7 +88,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	}
 
 	if (logfd >= 0 && (lvl != LOG_LVL_DEBUG || log_dbg)) {
-		timestamp(ts, sizeof(ts));
+		log_timestamp(ts, sizeof(ts));
 		if (log_json) {
 			json_object *o = json_object_new_object();
 			json_object_object_add(o, "level", json_object_new_string(level_names[lvl]));

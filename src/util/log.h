@@ -26,3 +26,5 @@ void log_msg(enum log_level lvl, const char *fmt, ...) PRINTF(2, 3);
 		if (log_debug_enabled()) \
 			log_msg(LOG_LVL_DEBUG, __VA_ARGS__); \
 	} while (0)
+/* Now as RFC 3339 UTC with nanoseconds ("2026-11-23T00:41:32.866328564Z"). */
+void log_timestamp(char *buf, size_t n);
