@@ -7,7 +7,7 @@
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config libjson-c-dev libseccomp-dev libyaml-dev)
-demo=(busybox-static)
+demo=(busybox-static jq)
 test=(libcmocka-dev bats jq busybox-static iproute2 util-linux procps psmisc clang libclang-rt-14-dev
       podman conmon containerd docker.io skopeo)
 bench=(crun runc time busybox-static jq podman conmon docker.io containerd)

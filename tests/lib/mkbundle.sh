@@ -13,7 +13,8 @@ shift 2
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 CACHE=${STOCKADE_CACHE:-/tmp}/stockade-rootfs-cache-$(id -u)
 
-if [ ! -x "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
+# static: ldd (always there, unlike file(1)) has nothing to load
+if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
   echo "mkbundle.sh: $BUSYBOX must be a static busybox (apt-get install busybox-static)" >&2
   exit 1
 fi
