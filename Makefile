@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: all deps demo check check-unit check-integration check-asan bench fuzz install clean
 
 all: deps
-	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --prefix=$(PREFIX) >/dev/null
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --prefix=$(PREFIX) >/dev/null || { rm -rf $(BUILD); meson setup $(BUILD) --prefix=$(PREFIX); exit 1; }
 	ninja -C $(BUILD)
 
 deps:

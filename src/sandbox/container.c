@@ -587,6 +587,7 @@ static int wait_fifo(int statefd, const struct ctr_state *st)
 	_cleanup_close_ int fd = openat(statefd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(errno, "cannot open exec.fifo of container \"%s\"", st->id);
+	bool started = false;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int n = poll(&p, 1, 100);
@@ -595,13 +596,20 @@ static int wait_fifo(int statefd, const struct ctr_state *st)
 		if (n > 0) {
 			char b;
 			ssize_t got = read(fd, &b, 1);
-			if (got == 1)
-				return 0;
-			if (got < 0 && errno == EAGAIN)
+			if (got == 1) {
+				started = true;
+				continue;
+			}
+			if (got == 0 && started)
+				return 0; /* the init exec'd (or died after its go): the fifo closed */
+			if (got < 0 && errno != EAGAIN && errno != EINTR)
+				return err_sys(errno, "cannot read exec.fifo of container \"%s\"", st->id);
+			if (got < 0)
 				continue;
 		}
 		if (!proc_alive(st->pid, st->start_time))
-			return err_set(ESRCH, "the init of container \"%s\" died before it could start", st->id);
+			return started ? 0
+				       : err_set(ESRCH, "the init of container \"%s\" died before it could start", st->id);
 	}
 }
 

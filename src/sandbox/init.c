@@ -320,11 +320,20 @@ static NORETURN void stage2(struct init_ctx *x, pid_t host_pid)
 		err_sys(errno, "cannot open exec.fifo");
 		fail(x, -1);
 	}
-	if (write(fifo, "0", 1) != 1) {
-		err_sys(errno, "cannot write exec.fifo");
+	/* Keep the fifo open, close-on-exec, above the fds the process inherits:
+	 * `start` reads our byte, then waits for EOF, which comes when execve
+	 * (or our death) closes it, so poststart hooks run after startContainer
+	 * hooks and the exec, as the spec orders them. */
+	int hi = fcntl(fifo, F_DUPFD_CLOEXEC, 3 + (x->preserve_fds > 0 ? x->preserve_fds : 0));
+	if (hi < 0) {
+		err_sys(errno, "cannot move exec.fifo");
 		fail(x, -1);
 	}
 	close(fifo);
+	if (write(hi, "0", 1) != 1) {
+		err_sys(errno, "cannot write exec.fifo");
+		fail(x, -1);
+	}
 	close(x->state_dirfd);
 
 	/* From here on, errors go to the container's stderr. */

@@ -133,9 +133,10 @@ load helpers
   mkdir -m 1777 "$BATS_TEST_TMPDIR/hl"
   log=$BATS_TEST_TMPDIR/hl/hooks.log
   touch "$log" && chmod 666 "$log"   # the startContainer hook runs as the container's user
-  hook() { jq -n --arg n "$1" --arg log "$2" '{"path": "/bin/sh", "args": ["sh", "-c", "read -r s; echo \($n) $(echo $s | sed -E \"s/.*\\\"status\\\": *\\\"([a-z]+)\\\".*/\\\\1/\") >> \($log)"]}'; }
+  # startContainer sleeps first: poststart must still come after it (start waits for the exec)
+  hook() { jq -n --arg n "$1" --arg log "$2" --arg pre "${3:-}" '{"path": "/bin/sh", "args": ["sh", "-c", "read -r s; \($pre) echo \($n) $(echo $s | sed -E \"s/.*\\\"status\\\": *\\\"([a-z]+)\\\".*/\\\\1/\") >> \($log)"]}'; }
   cfg --argjson a "$(hook prestart "$log")" --argjson b "$(hook createRuntime "$log")" --argjson c "$(hook createContainer "$log")" \
-      --argjson d "$(hook startContainer /hl/hooks.log)" --argjson e "$(hook poststart "$log")" --argjson f "$(hook poststop "$log")" \
+      --argjson d "$(hook startContainer /hl/hooks.log "sleep 0.5;")" --argjson e "$(hook poststart "$log")" --argjson f "$(hook poststop "$log")" \
       --arg hl "$BATS_TEST_TMPDIR/hl" \
       '.hooks = {"prestart": [$a], "createRuntime": [$b], "createContainer": [$c], "startContainer": [$d], "poststart": [$e], "poststop": [$f]}
        | .mounts += [{"destination": "/hl", "type": "bind", "source": $hl, "options": ["bind", "rw"]}]'
