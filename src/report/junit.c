@@ -1,0 +1,1 @@
+/* JUnit XML: see report.c */
