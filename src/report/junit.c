@@ -137,9 +137,9 @@ static void testcase_name(FILE *out, const struct finding *fi)
 static void finding_text(FILE *out, const struct finding *fi, const struct report_opts *o, bool with_fix)
 {
 	put_xml(out, report_message(fi), false);
-	if (fi->container) {
+	if (report_container(fi)) {
 		fputs(" [container ", out);
-		put_xml(out, fi->container, false);
+		put_xml(out, report_container(fi), false);
 		fputc(']', out);
 	}
 	if (fi->at.path) {

@@ -63,6 +63,19 @@ const char *report_message(const struct finding *fi)
 	return report_rule(fi)->summary ? report_rule(fi)->summary : "";
 }
 
+const char *report_container(const struct finding *fi)
+{
+	const char *c = fi->container, *file = fi->at.file;
+	if (!c || !*c)
+		return NULL;
+	if (file) {
+		const char *base = strrchr(file, '/');
+		if (strcmp(c, file) == 0 || (base && strcmp(c, base + 1) == 0))
+			return NULL;
+	}
+	return c;
+}
+
 /*
  * The fix written for the input's kind; then the OCI one (as report.h
  * promises); then whichever kind has one, since a rule written for a single
@@ -284,9 +297,9 @@ static void text_finding(FILE *out, const struct finding *fi, const struct repor
 		fprintf(out, "%s ", severity_names[sev]);
 	fprintf(out, "%s %s: ", r->id, r->name);
 	put_text(out, report_message(fi));
-	if (fi->container) {
+	if (report_container(fi)) {
 		fputs(" [container ", out);
-		put_text(out, fi->container);
+		put_text(out, report_container(fi));
 		fputc(']', out);
 	}
 	if (fi->at.path && !path_shown) {

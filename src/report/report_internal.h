@@ -17,6 +17,9 @@ const struct rule *report_rule(const struct finding *fi);
 enum severity report_sev(const struct finding *fi);
 /* The message, or the rule's summary when the finding has none. */
 const char *report_message(const struct finding *fi);
+/* The container's name for messages: NULL when there is none or when it only
+ * repeats the file's name (an OCI config's single container is named after it). */
+const char *report_container(const struct finding *fi);
 /* The input kind of `file` (opts->kinds, parallel to opts->files); WL_OCI when unknown. */
 enum wl_kind report_kind_of(const struct report_opts *o, const char *file);
 /* The fix hint for the finding, written for its file's kind; NULL when there is none. */

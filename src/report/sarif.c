@@ -185,8 +185,8 @@ static char *result_message(const struct finding *fi, const struct report_opts *
 	if (!m)
 		abort();
 	fputs(report_message(fi), m);
-	if (fi->container)
-		fprintf(m, " [container %s]", fi->container);
+	if (report_container(fi))
+		fprintf(m, " [container %s]", report_container(fi));
 	if (fi->at.path)
 		fprintf(m, " (at %s)", fi->at.path);
 	const char *fix = report_fix(o, fi);

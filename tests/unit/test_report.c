@@ -211,7 +211,8 @@ static size_t fixture(struct finding *v)
 {
 	v[0] = mk("STK102", SEV_CRITICAL, "compose.yaml", 4, 5, "services.web.privileged", "web", "privileged: true");
 	v[1] = mk("STK101", SEV_HIGH, "compose.yaml", 3, 0, NULL, "web", "no user: runs as root");
-	v[2] = mk("STK101", SEV_HIGH, "config.json", 0, 0, "process.user.uid", NULL, "runs as uid 0 (host root)");
+	/* an OCI config's one container is named after the file: not repeated in messages */
+	v[2] = mk("STK101", SEV_HIGH, "config.json", 0, 0, "process.user.uid", "config.json", "runs as uid 0 (host root)");
 	v[3] = mk("STK103", SEV_MEDIUM, "compose.yaml", 3, 0, NULL, "web", "no-new-privileges is not set");
 	v[3].suppressed = true;
 	v[3].suppress_reason = "setuid ping is needed";
@@ -383,7 +384,7 @@ static void test_json(void **st)
 	assert_null(jget(j, "findings.1.column"));
 	assert_null(jget(j, "findings.1.path"));
 	assert_null(jget(j, "findings.2.line"));
-	assert_null(jget(j, "findings.2.container"));
+	assert_string_equal(jstr(j, "findings.2.container"), "config.json"); /* JSON keeps it */
 	assert_string_equal(jstr(j, "findings.2.fix"), rule_find("STK101")->fix[WL_OCI]);
 	assert_true(json_object_get_boolean(jget(j, "findings.3.suppressed")));
 	assert_string_equal(jstr(j, "findings.3.suppress_reason"), "setuid ping is needed");
@@ -550,7 +551,8 @@ static void test_junit(void **st)
 static void test_junit_escapes(void **st)
 {
 	(void)st;
-	struct finding v = mk("STK601", SEV_HIGH, "a&b<c>.yaml", 2, 0, NULL, "x'y", "value <&>\"' bell\a nul-ish\x01 \xff end");
+	struct finding v = mk("STK601", SEV_HIGH, "a&b<c>.yaml", 2, 0, NULL, "x'y",
+			      "value <&>\"' bell\a nul-ish\x01 \xff end");
 	struct report_opts o = opts();
 	o.files = NULL;
 	o.n_files = 0;
