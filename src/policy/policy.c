@@ -810,6 +810,10 @@ static void put_quoted_body(FILE *out, const char *s)
 		}
 		if (cp == '"' || cp == '\\')
 			fprintf(out, "\\%c", (char)cp);
+		else if (cp == '\n')
+			fputs("\\n", out);
+		else if (cp == '\t')
+			fputs("\\t", out);
 		else if (yaml_plain_char(cp))
 			fwrite(u, 1, n, out);
 		else if (cp <= 0xffff)
