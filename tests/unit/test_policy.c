@@ -12,6 +12,7 @@
 
 #include "oci/spec.h"
 #include "policy/policy.h"
+#include "rules/rules.h"
 #include "util/err.h"
 
 #define NAME "/etc/stockade/policy.yaml"
@@ -585,6 +586,53 @@ static void test_annotations_alone_never_lower_the_level(void **st)
 	policy_free(p);
 }
 
+/* ---- through the rule engine: what a policy file changes in the findings ---- */
+
+#define ROOT_CONFIG                                                                                                    \
+	"{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"}, "                                                 \
+	"\"annotations\": {\"ci.example.com/job\": \"build\"}, "                                                         \
+	"\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"user\": {\"uid\": 0, \"gid\": 0}}}"
+
+/* The severity of rule `id` among the findings of the root config under `policy_text`; -1 if it did not fire. */
+static int judge(const char *policy_text, const char *id)
+{
+	struct policy *p = parse_ok(policy_text);
+	struct oci_spec *s = NULL;
+	struct findings f = { 0 };
+	struct arena a = { 0 };
+	int sev = -1;
+
+	if (oci_spec_parse(ROOT_CONFIG, strlen(ROOT_CONFIG), "/var/lib/ci/job1/config.json", "/var/lib/ci/job1", &s) < 0)
+		fail_msg("config: %s", err_msg());
+	if (policy_judge(p, s, &a, &f) < 0)
+		fail_msg("judge: %s", err_msg());
+	for (size_t i = 0; i < f.n; i++)
+		if (strcmp(f.v[i].rule->id, id) == 0 && !f.v[i].suppressed)
+			sev = (int)f.v[i].sev;
+	findings_free(&f);
+	arena_free(&a);
+	oci_spec_free(s);
+	policy_free(p);
+	return sev;
+}
+
+static void test_policy_changes_findings(void **st)
+{
+	(void)st;
+	assert_int_equal(judge("", "STK101"), SEV_HIGH);
+	assert_int_equal(judge("rules: {STK101: off}", "STK101"), -1);
+	assert_int_equal(judge("rules: {STK101: low}", "STK101"), SEV_LOW);
+	assert_int_equal(judge("level: baseline", "STK101"), -1); /* STK101 is a restricted rule */
+	/* exemptions by bundle glob, by annotation, and not when a condition fails */
+	assert_int_equal(judge("exemptions: [{match: {bundle: \"/var/lib/ci/*\"}, rules: [STK101], reason: ci}]", "STK101"), -1);
+	assert_int_equal(judge("exemptions: [{match: {annotation: ci.example.com/job=build}, level: baseline, reason: ci}]",
+			       "STK101"), -1);
+	assert_int_equal(judge("exemptions: [{match: {annotation: ci.example.com/job=test}, level: baseline, reason: ci}]",
+			       "STK101"), SEV_HIGH);
+	assert_int_equal(judge("exemptions: [{match: {bundle: \"/var/lib/ci/*\", image: \"x*\"}, rules: [STK101], "
+			       "reason: ci}]", "STK101"), SEV_HIGH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_rule_ctx_copies_the_policy),
 		cmocka_unit_test(test_exemption_matching),
 		cmocka_unit_test(test_annotations_alone_never_lower_the_level),
+		cmocka_unit_test(test_policy_changes_findings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
