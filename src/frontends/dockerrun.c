@@ -635,6 +635,7 @@ struct cmd {
 	struct workload *w;
 	const struct src *src;
 	struct wl_container *c;
+	int engine;
 	const char *cname; /* --name */
 };
 
@@ -823,6 +824,16 @@ static void volume(struct cmd *m, const struct flagval *f)
 		fv_error(m, f, "%s \"%s\": expected SOURCE:DESTINATION[:OPTIONS]", f->flag, v);
 }
 
+/* What a tmpfs gets before its options: docker (the daemon, for --tmpfs and
+ * --mount type=tmpfs alike) mounts it noexec,nosuid,nodev unless told `exec`
+ * (moby/moby#35890, docker/docs#8138); podman nosuid,nodev (containers/podman#11325);
+ * nerdctl is taken at its word. */
+static void tmpfs_defaults(const struct cmd *m, struct wl_mount *x)
+{
+	x->noexec = m->engine == E_DOCKER;
+	x->nosuid = x->nodev = m->engine == E_DOCKER || m->engine == E_PODMAN;
+}
+
 /* next field of a --mount value (CSV: a field may be "quoted"), in place; *p is NULL after the last */
 static char *csv_field(char **p)
 {
@@ -873,6 +884,7 @@ static void mount_flag(struct cmd *m, const struct flagval *f)
 			fv_error(m, f, "%s \"%s\": a bind mount needs source=", f->flag, f->v);
 	} else if (strcmp(type, "tmpfs") == 0) {
 		x->type = WL_MNT_TMPFS;
+		tmpfs_defaults(m, x);
 	} else if (strcmp(type, "volume") == 0) {
 		x->type = WL_MNT_VOLUME;
 		x->source = wl_strdup(w, src);
@@ -889,6 +901,7 @@ static void tmpfs(struct cmd *m, const struct flagval *f)
 	const char *c1 = strchr(f->v, ':');
 	struct wl_mount *x = WL_PUSH(m->w, m->c->mounts, m->c->n_mounts);
 	x->type = WL_MNT_TMPFS;
+	tmpfs_defaults(m, x);
 	x->at = fv_loc(m, f);
 	x->destination = c1 ? arena_strndup(&m->w->arena, f->v, (size_t)(c1 - f->v)) : wl_strdup(m->w, f->v);
 	if (c1)
@@ -1162,11 +1175,30 @@ static size_t short_flags(struct cmd *m, struct tok **v, size_t n, size_t i)
 	return i + 1;
 }
 
+/* A repository path is lower case; "IMAGE" or "MyApp" in a README is a
+ * placeholder for one, not an image to judge. */
+static bool placeholder(const char *ref)
+{
+	const char *slash = strchr(ref, '/');
+	const char *path = ref;
+	if (slash && (memchr(ref, '.', (size_t)(slash - ref)) || memchr(ref, ':', (size_t)(slash - ref)) ||
+		      strncmp(ref, "localhost/", 10) == 0))
+		path = slash + 1; /* a registry host may have capitals */
+	size_t n = strcspn(path, "@");
+	const char *tag = memchr(path, ':', n);
+	if (tag)
+		n = (size_t)(tag - path);
+	for (size_t i = 0; i < n; i++)
+		if (isupper((unsigned char)path[i]) || path[i] == '<' || path[i] == '{')
+			return true;
+	return n == 0 || strcmp(ref, "...") == 0;
+}
+
 static void set_image(struct cmd *m, const struct tok *k)
 {
 	struct wl_image *im = WL_PUSH(m->w, m->c->images, m->c->n_images);
 	im->ref = wl_strdup(m->w, k->s);
-	im->unresolved = k->dollar || has_expansion(k->s);
+	im->unresolved = k->dollar || has_expansion(k->s) || placeholder(k->s);
 	im->at = src_loc(m->w, m->src, k->off, NULL);
 	if (!*k->s)
 		wl_parse_error(m->w, im->at, "the image is an empty word");
@@ -1177,7 +1209,7 @@ static void parse_run(struct workload *w, const struct src *s, struct tok **v, s
 		      const struct tok *start)
 {
 	struct wl_loc at = src_loc(w, s, start->off, NULL);
-	struct cmd m = { .w = w, .src = s, .c = wl_add_container(w, NULL, at) };
+	struct cmd m = { .w = w, .src = s, .c = wl_add_container(w, NULL, at), .engine = engine };
 	m.c->kind = "container";
 	m.c->seccomp = WL_SECCOMP_ENGINE_DEFAULT;
 	const struct tok *image = NULL;

@@ -290,11 +290,23 @@ static void test_mount_facts(void **st)
 	assert_int_equal(m[9].type, WL_MNT_VOLUME);
 	assert_true(m[9].read_only);
 	assert_int_equal(m[10].type, WL_MNT_TMPFS);
-	assert_false(m[10].noexec);
+	assert_true(m[10].noexec && m[10].nosuid && m[10].nodev); /* docker's own defaults */
 	assert_int_equal(m[11].type, WL_MNT_TMPFS);
 	assert_string_equal(m[11].destination, "/run");
 	assert_true(m[11].noexec && m[11].nosuid && m[11].nodev);
 	assert_false(m[11].read_only);
+	workload_free(w);
+
+	/* exec undoes docker's noexec; podman's tmpfs is not noexec unless asked */
+	w = run1("docker run --tmpfs /tmp:exec,size=1g x");
+	c = one(w);
+	assert_false(c->mounts[0].noexec);
+	assert_true(c->mounts[0].nosuid);
+	workload_free(w);
+	w = run1("podman run --tmpfs /tmp x");
+	c = one(w);
+	assert_false(c->mounts[0].noexec);
+	assert_true(c->mounts[0].nodev);
 	workload_free(w);
 }
 
@@ -590,6 +602,15 @@ static void test_rules_fire(void **st)
 	assert_true(fired(&f, "STK601", 1));
 	assert_true(fired(&f, "STK602", 1));
 	assert_false(fired(&f, "STK501", 1)); /* $IMAGE is not judged */
+	findings_free(&f);
+	workload_free(w);
+
+	/* a README's placeholder is not an image */
+	w = run1("docker run --rm IMAGE cmd");
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(rules_eval(w, &ctx, &f), 0);
+	assert_true(w->containers[0].images[0].unresolved);
+	assert_false(fired(&f, "STK502", 1));
 	findings_free(&f);
 	workload_free(w);
 }
