@@ -111,6 +111,7 @@ struct lexer {
 	struct arena *a;
 	char *buf;
 	size_t n, cap;
+	bool make; /* a Makefile recipe: $$ is the shell's $ */
 	bool dollar;
 	size_t sub_off, sub_end, bad;
 };
@@ -189,6 +190,10 @@ static void lex_dollar(struct lexer *lx)
 	const char *t = lx->t;
 	size_t p = lx->pos;
 	char n = p + 1 < lx->lim ? t[p + 1] : '\0';
+	if (lx->make && n == '$') {
+		lx->pos = ++p;
+		n = p + 1 < lx->lim ? t[p + 1] : '\0';
+	}
 	if (n == '(') {
 		size_t e = paren_end(lx, p + 1);
 		if (e == NONE)
@@ -487,6 +492,15 @@ static size_t skip_prefix(struct tok **v, size_t n)
 				if (strcmp(o, "-u") == 0 || strcmp(o, "-C") == 0 || strcmp(o, "-S") == 0)
 					i++;
 			}
+		} else if (strcmp(s, "timeout") == 0 || strcmp(s, "nice") == 0) {
+			bool to = s[0] == 't';
+			for (i++; i < n && v[i]->s[0] == '-';) {
+				const char *o = v[i++]->s;
+				if (strcmp(o, "-s") == 0 || strcmp(o, "-k") == 0 || strcmp(o, "-n") == 0)
+					i++;
+			}
+			if (to && i < n)
+				i++; /* the duration */
 		} else if (strcmp(s, "time") == 0) {
 			for (i++; i < n && strcmp(v[i]->s, "-p") == 0;)
 				i++;
@@ -1393,6 +1407,22 @@ static void suppressions_for(struct scan *sc, const struct toks *tk, int first, 
 
 static void scan_span(struct scan *sc, size_t from, size_t to, int depth);
 
+/* `sh -c '...'`, `ssh host "..."`, Jenkins' `sh '...'`: a quoted word that
+ * is itself a command line is scanned too (its raw text, between the quotes). */
+static void quoted_commands(struct scan *sc, struct tok **v, size_t n, int depth)
+{
+	static const char *const shells[] = { "sh", "bash", "zsh", "dash", "ash", "ssh" };
+	const char *t = sc->s.t;
+	const char *b = n ? strrchr(v[0]->s, '/') : NULL;
+	if (n == 0 || depth >= MAX_DEPTH || !word_in(b ? b + 1 : v[0]->s, shells, ARRAY_SIZE(shells)))
+		return;
+	for (size_t i = 1; i < n; i++) {
+		const struct tok *k = v[i];
+		if (k->end - k->off >= 2 && (t[k->off] == '\'' || t[k->off] == '"') && t[k->end - 1] == t[k->off])
+			scan_span(sc, k->off + 1, k->end - 1, depth + 1);
+	}
+}
+
 /* every docker run in one logical line's tokens (and inside its $(...)) */
 static void find_commands(struct scan *sc, struct toks *tk, int depth)
 {
@@ -1412,6 +1442,8 @@ static void find_commands(struct scan *sc, struct toks *tk, int depth)
 				wl_parse_error(sc->w, src_loc(sc->w, &sc->s, tk->bad, NULL),
 					       "unterminated quote or substitution: the command is read up to the end of its line");
 			suppressions_for(sc, tk, first, last);
+		} else if (k < nw) {
+			quoted_commands(sc, v + k, nw - k, depth);
 		}
 		i = j + 1;
 	}
@@ -1479,7 +1511,8 @@ static void scan_span(struct scan *sc, size_t from, size_t to, int depth)
 		}
 		size_t lim = to;
 		size_t start = depth ? p : line_start(sc, p, eol, &lim);
-		struct lexer lx = { .t = t, .pos = start, .lim = lim, .a = &sc->tmp, .buf = sc->buf, .cap = sc->cap };
+		struct lexer lx = { .t = t, .pos = start, .lim = lim, .a = &sc->tmp, .buf = sc->buf, .cap = sc->cap,
+				    .make = sc->mode == M_MAKE };
 		struct toks tk;
 		lex_line(&lx, &tk);
 		sc->buf = lx.buf;

@@ -411,9 +411,14 @@ static void test_scan_shell_script(void **st)
 					       "  redis:7\n"
 					       "CID=$(sudo docker run -d --read-only $IMAGE:${TAG})\n"
 					       "$(DOCKER) run -p 2:2 nope\n"
-					       "if true; then exec docker container run --privileged alpine; fi\n");
+					       "if true; then exec docker container run --privileged alpine; fi\n"
+					       "ssh deploy@web \"docker run -d -p 80:80 web:2\"\n"
+					       "timeout 60 sh -c 'docker run --net=host probe:1'\n");
 	assert_int_equal(w->n_errors, 0);
-	assert_int_equal(w->n_containers, 3);
+	assert_int_equal(w->n_containers, 5);
+	at(w->containers[3].ports[0].at, 13, 31, "-p");
+	assert_string_equal(w->containers[3].images[0].ref, "web:2");
+	assert_int_equal(w->containers[4].host_ns[WL_NS_NET].v, WL_YES);
 	const struct wl_container *c = &w->containers[0];
 	assert_string_equal(c->name, "cache");
 	at(c->at, 6, 22, NULL);
@@ -440,9 +445,13 @@ static void test_scan_makefile(void **st)
 					      "\t-docker run --rm \\\n"
 					      "\t\t-u 1000 app:test make check\n"
 					      "lint:\n"
-					      "\t$(DOCKER) run --privileged hadolint/hadolint\n");
+					      "\t$(DOCKER) run --privileged hadolint/hadolint\n"
+					      "shell:\n"
+					      "\tdocker run -it -v $$(pwd):/src -w /src alpine:3 sh\n");
 	assert_int_equal(w->n_errors, 0);
-	assert_int_equal(w->n_containers, 2);
+	assert_int_equal(w->n_containers, 3);
+	assert_string_equal(w->containers[2].mounts[0].source, "$(pwd)");
+	assert_string_equal(w->containers[2].images[0].ref, "alpine:3");
 	at(w->containers[0].ports[0].at, 3, 19, "-p");
 	assert_true(w->containers[0].images[0].unresolved);
 	at(w->containers[1].user.at, 6, 3, "-u");
