@@ -668,6 +668,15 @@ static void eval(const char *yaml, struct findings *f)
 	workload_free(w); /* findings own their strings */
 }
 
+static bool any(const struct findings *f, const char *id, const char *container)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].rule->id, id) == 0 && !f->v[i].suppressed &&
+		    (!container || (f->v[i].container && strcmp(f->v[i].container, container) == 0)))
+			return true;
+	return false;
+}
+
 static void test_rules_fire_at_the_right_lines(void **st)
 {
 	(void)st;
@@ -675,21 +684,91 @@ static void test_rules_fire_at_the_right_lines(void **st)
 	eval("services:\n"
 	     "  web:\n"
 	     "    image: nginx:1.25\n"
-	     "    ports: [\"8080:80\"]\n" /* 4 */
+	     "    ports: [\"8080:80\"]\n"                              /* 4 */
 	     "    volumes:\n"
-	     "      - /var/run/docker.sock:/var/run/docker.sock\n" /* 6 */
+	     "      - /var/run/docker.sock:/var/run/docker.sock\n"     /* 6 */
 	     "  local:\n"
 	     "    image: nginx:1.25\n"
-	     "    ports: [\"127.0.0.1:8080:80\"]\n", &f);
-	if (f.n == 0) {
-		findings_free(&f);
-		skip(); /* the rule engine is not in this branch yet */
-	}
+	     "    ports: [\"127.0.0.1:8080:80\", {target: 81, published: 81, host_ip: 127.0.0.1}]\n"
+	     "  eph:\n"                                                /* 10 */
+	     "    image: nginx:1.25\n"
+	     "    ports: [\"80\", {target: 81}]\n"                     /* 12 */
+	     "  bad:\n"                                                /* 13 */
+	     "    image: x:1\n"
+	     "    privileged: true\n"                                  /* 15 */
+	     "    network_mode: host\n"                                /* 16 */
+	     "    cap_add: [SYS_ADMIN]\n"                              /* 17 */
+	     "    security_opt: [seccomp:unconfined]\n"                /* 18 */
+	     "    tmpfs: /tmp\n"                                       /* 19 */
+	     "    environment: {DB_PASSWORD: hunter2, API_TOKEN: \"${TOKEN}\"}\n" /* 20 */
+	     "    volumes: [\"/etc:/host/etc\"]\n", &f);              /* 21 */
 	assert_true(fires(&f, "STK401", 4));
 	assert_true(fires(&f, "STK303", 6));
+	assert_false(any(&f, "STK401", "local"));
+	assert_true(fires(&f, "STK401", 12));
+	assert_true(fires(&f, "STK102", 15));
+	assert_true(fires(&f, "STK205", 16));
+	assert_true(fires(&f, "STK202", 17));
+	assert_true(fires(&f, "STK204", 18));
+	assert_true(fires(&f, "STK302", 19));
+	assert_true(fires(&f, "STK601", 20));
+	assert_true(fires(&f, "STK304", 21));
+	/* not said: the rule points at the service */
+	assert_true(fires(&f, "STK101", 2));
+	assert_true(fires(&f, "STK301", 2));
 	for (size_t i = 0; i < f.n; i++)
-		if (strcmp(f.v[i].rule->id, "STK401") == 0)
-			assert_string_equal(f.v[i].container, "web");
+		if (strcmp(f.v[i].rule->id, "STK601") == 0 && strstr(f.v[i].message, "API_TOKEN"))
+			fail_msg("a variable is not a literal secret: %s", f.v[i].message);
+	findings_free(&f);
+
+	/* the hardened service is quiet where it said so */
+	eval("services:\n"
+	     "  app:\n"
+	     "    image: app:1@sha256:0123456789012345678901234567890123456789012345678901234567890123\n"
+	     "    user: \"1000\"\n"
+	     "    read_only: true\n"
+	     "    cap_drop: [ALL]\n"
+	     "    security_opt: [no-new-privileges:true]\n"
+	     "    tmpfs: [\"/tmp:noexec,nosuid,nodev\"]\n"
+	     "    mem_limit: 256m\n"
+	     "    pids_limit: 100\n"
+	     "    cpus: 0.5\n", &f);
+	for (size_t i = 0; i < f.n; i++)
+		if (!f.v[i].suppressed)
+			fail_msg("unexpected %s at %d: %s", f.v[i].rule->id, f.v[i].at.line, f.v[i].message);
+	findings_free(&f);
+}
+
+static void test_suppressions_reach_the_findings(void **st)
+{
+	(void)st;
+	struct findings f;
+	eval("services:\n"
+	     "  # stockade:ignore STK101 runs as root by design\n"
+	     "  web:\n"                                            /* 3 */
+	     "    image: nginx:1.25\n"
+	     "    ports:\n"
+	     "      - \"8080:80\" # stockade:ignore STK401 behind the firewall\n" /* 6 */
+	     "      - \"8081:81\"\n"                               /* 7 */
+	     "  db:\n"                                             /* 8 */
+	     "    image: postgres:16\n", &f);
+	bool web_root = false, web_port = false;
+	for (size_t i = 0; i < f.n; i++) {
+		const struct finding *x = &f.v[i];
+		if (strcmp(x->rule->id, "STK101") == 0 && x->at.line == 3) {
+			assert_true(x->suppressed);
+			assert_string_equal(x->suppress_reason, "runs as root by design");
+			web_root = true;
+		}
+		if (strcmp(x->rule->id, "STK401") == 0 && x->at.line == 6) {
+			assert_true(x->suppressed);
+			web_port = true;
+		}
+	}
+	assert_true(web_root && web_port);
+	assert_true(fires(&f, "STK401", 7));  /* the next line is not covered */
+	assert_true(fires(&f, "STK101", 8));  /* nor the next service */
+	assert_true(fires(&f, "STK301", 3));  /* nor another rule */
 	findings_free(&f);
 }
 
@@ -708,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_yaml),
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_rules_fire_at_the_right_lines),
+		cmocka_unit_test(test_suppressions_reach_the_findings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
