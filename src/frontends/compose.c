@@ -808,6 +808,10 @@ int fe_compose(const char *text, size_t len, const char *name, struct workload *
 {
 	struct workload *w = workload_new(WL_COMPOSE, name);
 	struct yamlr y;
+	if (!text) { /* libyaml asserts on a NULL buffer, even an empty one */
+		text = "";
+		len = 0;
+	}
 	int r = yamlr_load(text, len, name, &y);
 	if (r == -ENOMEM) {
 		workload_free(w);

@@ -587,6 +587,9 @@ static void test_invalid_yaml(void **st)
 	workload_free(w);
 
 	/* empty files and stray scalars do not crash */
+	assert_int_equal(fe_compose(NULL, 0, "compose.yaml", &w), 0);
+	assert_int_equal(w->n_errors, 0);
+	workload_free(w);
 	w = load("");
 	assert_int_equal(w->n_containers, 0);
 	assert_int_equal(w->n_errors, 0);
