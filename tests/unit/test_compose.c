@@ -651,6 +651,28 @@ static void test_suppressions(void **st)
 	workload_free(w);
 }
 
+/* The scanner is shared with the Kubernetes frontend: a comment above a list item covers the item. */
+static void test_suppression_blocks_of_list_items(void **st)
+{
+	(void)st;
+	struct workload *w = load_clean("spec:\r\n"                          /* 1 */
+					"  containers:\r\n"                  /* 2 */
+					"  # stockade:ignore STK101: sidecar needs root\r\n" /* 3 */
+					"  - name: app\r\n"                  /* 4 */
+					"    image: x\r\n"                   /* 5 */
+					"    securityContext:\r\n"           /* 6 */
+					"      runAsUser: 0\r\n"             /* 7 */
+					"  - name: side\r\n"                 /* 8 */
+					"    image: y\r\n"                   /* 9 */
+					"# stockade:ignore STK101\r\n");    /* 10: covers nothing */
+	assert_int_equal(w->n_suppress, 1);
+	assert_int_equal(w->suppress[0].first_line, 4);
+	assert_int_equal(w->suppress[0].last_line, 7);
+	assert_string_equal(w->suppress[0].ids[0], "STK101");
+	assert_string_equal(w->suppress[0].reason, "sidecar needs root");
+	workload_free(w);
+}
+
 /* ---- the rules see these facts (needs src/rules/rules.c from main) ---- */
 
 static bool fires(const struct findings *f, const char *id, int line)
@@ -789,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors_keep_the_rest),
 		cmocka_unit_test(test_invalid_yaml),
 		cmocka_unit_test(test_suppressions),
+		cmocka_unit_test(test_suppression_blocks_of_list_items),
 		cmocka_unit_test(test_rules_fire_at_the_right_lines),
 		cmocka_unit_test(test_suppressions_reach_the_findings),
 	};
