@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{ "features", cmd_features, false, "print supported features (runtime-spec JSON)" },
 	{ "policy", cmd_policy, false, "the node policy: init, show, check a config against it" },
 	{ "rules", cmd_rules, false, "print the rule catalogue" },
+	{ "audit", cmd_audit, false, "check Dockerfiles, compose, Kubernetes, OCI configs, docker run lines" },
 };
 
 static void usage(FILE *f)
