@@ -908,6 +908,13 @@ static void read_heredocs(struct df *d, struct reader *r, struct instr *in)
 			q = a[i];
 			continue;
 		}
+		if (strncmp(a + i, "$((", 3) == 0) { /* $((1<<2)) is a shift */
+			const char *e = strstr(a + i, "))");
+			if (!e)
+				break;
+			i = (size_t)(e - a) + 1;
+			continue;
+		}
 		if (a[i] != '<' || a[i + 1] != '<' || (i && a[i - 1] == '<') || a[i + 2] == '<')
 			continue;
 		size_t j = i + 2;
