@@ -439,7 +439,7 @@ static bool json_string(const char *s, size_t *i, struct sbuf *b)
 /* The exec form: a JSON array of strings.  false when `s` is not one. */
 static bool json_form(struct df *d, const char *s, const char ***out, size_t *n)
 {
-	size_t i = lskip(s, strlen(s));
+	size_t len = strlen(s), i = lskip(s, len);
 	*out = NULL;
 	*n = 0;
 	if (s[i++] != '[')
@@ -447,7 +447,7 @@ static bool json_form(struct df *d, const char *s, const char ***out, size_t *n)
 	struct sbuf b = { 0 };
 	bool ok = false;
 	for (bool first = true;; first = false) {
-		i += lskip(s + i, strlen(s + i));
+		i += lskip(s + i, len - i);
 		if (first && s[i] == ']') {
 			i++;
 			ok = true;
@@ -458,7 +458,7 @@ static bool json_form(struct df *d, const char *s, const char ***out, size_t *n)
 		if (s[i] != '"' || !json_string(s, &i, &b))
 			break;
 		*PUSH(d, *out, *n) = arena_strndup(&d->w->arena, b.s, b.n);
-		i += lskip(s + i, strlen(s + i));
+		i += lskip(s + i, len - i);
 		if (s[i] == ',') {
 			i++;
 			continue;
@@ -470,7 +470,7 @@ static bool json_form(struct df *d, const char *s, const char ***out, size_t *n)
 		break;
 	}
 	free(b.s);
-	return ok && s[i + lskip(s + i, strlen(s + i))] == '\0';
+	return ok && s[i + lskip(s + i, len - i)] == '\0';
 }
 
 /* Exec form if the text is a JSON array; a text that starts like one and is
