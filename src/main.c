@@ -37,6 +37,8 @@ static const struct command commands[] = {
 	{ "spec", cmd_spec, false, "write a hardened config.json" },
 	{ "features", cmd_features, false, "print supported features (runtime-spec JSON)" },
 	{ "policy", cmd_policy, false, "the node policy: init, show, check a config against it" },
+	{ "rules", cmd_rules, false, "print the rule catalogue" },
+	{ "audit", cmd_audit, false, "check Dockerfiles, compose, Kubernetes, OCI configs, docker run lines" },
 };
 
 static void usage(FILE *f)

@@ -77,6 +77,8 @@ int cmd_list(struct globals *g, int argc, char **argv);
 int cmd_spec(struct globals *g, int argc, char **argv);
 int cmd_features(struct globals *g, int argc, char **argv);
 int cmd_policy(struct globals *g, int argc, char **argv);
+int cmd_rules(struct globals *g, int argc, char **argv);
+int cmd_audit(struct globals *g, int argc, char **argv);
 
 struct policy;
 /* Load the effective policy for create/run/exec; on failure print why (fail

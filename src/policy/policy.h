@@ -29,6 +29,7 @@ struct policy_exemption {
 	size_t n_rules;
 	bool has_level;
 	enum level level;   /* level used for a match */
+	const char *reason; /* why (required: printed back by `policy show`) */
 	int line;           /* where it is in the policy file */
 };
 
