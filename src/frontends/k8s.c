@@ -76,7 +76,12 @@ PRINTF(4, 5) static void perr(struct k8s *k, yaml_node_t *n, const char *path, c
 	va_start(ap, fmt);
 	char *m = arena_vprintf(&k->w->arena, fmt, ap);
 	va_end(ap);
-	wl_parse_error(k->w, loc(k, n, "%s", path), "%s: %s", path, m);
+	m = arena_printf(&k->w->arena, "%s: %s", path, m);
+	/* a pod-level field is read once per container: say its problem once */
+	for (size_t i = k->w->n_errors; i-- > 0 && i + 256 >= k->w->n_errors;)
+		if (k->w->errors[i].at.line == yamlr_line(n) && strcmp(k->w->errors[i].message, m) == 0)
+			return;
+	wl_parse_error(k->w, loc(k, n, "%s", path), "%s", m);
 }
 
 static yaml_node_t *get(struct k8s *k, yaml_node_t *map, const char *key)
