@@ -21,10 +21,15 @@
 #include "util/yamlr.h"
 
 #define MAX_LIST_DEPTH 4
+/* YAML aliases let a few bytes name a sequence many times over ("[*a, *a, ...]"
+ * nested): reading stops after this many entries rather than run for hours. */
+#define MAX_STEPS 1000000
 
 struct k8s {
 	struct workload *w;
 	yaml_document_t *d;
+	size_t steps;
+	bool exhausted;
 };
 
 /* One pod spec and what surrounds it. */
@@ -52,7 +57,7 @@ struct ctr {
 	size_t idx;             /* index in w->containers: the array moves as containers are added */
 };
 
-static struct wl_loc vloc(struct k8s *k, yaml_node_t *n, const char *fmt, va_list ap)
+PRINTF(3, 0) static struct wl_loc vloc(struct k8s *k, yaml_node_t *n, const char *fmt, va_list ap)
 {
 	struct wl_loc l = { .file = k->w->file, .line = yamlr_line(n), .col = yamlr_col(n) };
 	l.path = arena_vprintf(&k->w->arena, fmt, ap);
@@ -82,6 +87,21 @@ PRINTF(4, 5) static void perr(struct k8s *k, yaml_node_t *n, const char *path, c
 		if (k->w->errors[i].at.line == yamlr_line(n) && strcmp(k->w->errors[i].message, m) == 0)
 			return;
 	wl_parse_error(k->w, loc(k, n, "%s", path), "%s", m);
+}
+
+/* Account for n entries read at node `at`; false once the budget is spent (said once). */
+static bool spend(struct k8s *k, size_t n, yaml_node_t *at)
+{
+	if (k->exhausted)
+		return false;
+	if (k->steps + n > MAX_STEPS) {
+		k->exhausted = true;
+		perr(k, at, "(document)", "the manifest expands (through YAML aliases) to more than %d entries; "
+					  "the rest is not read", MAX_STEPS);
+		return false;
+	}
+	k->steps += n;
+	return true;
 }
 
 static yaml_node_t *get(struct k8s *k, yaml_node_t *map, const char *key)
@@ -186,7 +206,7 @@ static struct kvl *read_labels(struct k8s *k, yaml_node_t *map, const char *path
 		return NULL;
 	size_t len = yamlr_map_len(map);
 	struct kvl *v = arena_calloc(&k->w->arena, len ? len : 1, sizeof(*v));
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len && spend(k, 1, map); i++) {
 		yaml_node_t *kn, *vn;
 		yamlr_map_at(k->d, map, i, &kn, &vn);
 		const char *key = yamlr_str(kn), *val = yamlr_str(vn);
@@ -331,7 +351,7 @@ static void read_caps(struct ctr *c)
 		wc->caps.drop_all.v = WL_NO;
 		wc->caps.drop_all.at = loc(k, key_node(k, caps, "drop"), "%s", dpath);
 	}
-	for (size_t i = 0; i < yamlr_seq_len(drop); i++) {
+	for (size_t i = 0; i < yamlr_seq_len(drop) && spend(k, 1, drop); i++) {
 		yaml_node_t *it = yamlr_seq_at(k->d, drop, i);
 		const char *s = yamlr_str(it);
 		if (s && strcasecmp(s, "ALL") == 0) {
@@ -341,7 +361,7 @@ static void read_caps(struct ctr *c)
 	}
 	const char *apath = arena_printf(&k->w->arena, "%s.add", base);
 	yaml_node_t *add = get_seq(k, caps, "add", apath);
-	for (size_t i = 0; i < yamlr_seq_len(add); i++) {
+	for (size_t i = 0; i < yamlr_seq_len(add) && spend(k, 1, add); i++) {
 		yaml_node_t *it = yamlr_seq_at(k->d, add, i);
 		const char *s = yamlr_str(it);
 		const char *ipath = arena_printf(&k->w->arena, "%s[%zu]", apath, i);
@@ -416,6 +436,8 @@ static void read_security_context(struct ctr *c)
 static yaml_node_t *find_volume(struct pod *p, const char *name, size_t *idx)
 {
 	yaml_node_t *vols = yamlr_get(p->k->d, p->spec, "volumes");
+	if (!spend(p->k, yamlr_seq_len(vols) + yamlr_seq_len(p->vcts) + 1, p->spec))
+		return NULL;
 	for (size_t i = 0; i < yamlr_seq_len(vols); i++) {
 		yaml_node_t *v = yamlr_seq_at(p->k->d, vols, i);
 		const char *n = yamlr_str(yamlr_get(p->k->d, v, "name"));
@@ -453,10 +475,12 @@ static void read_mount(struct ctr *c, yaml_node_t *vm, const char *mpath)
 	}
 	size_t vi = 0;
 	yaml_node_t *vol = find_volume(c->p, name, &vi);
-	if (!vol) {
+	if (!vol && !k->exhausted) {
 		perr(k, get(k, vm, "name"), mpath, "no volume named \"%s\" in %s.volumes", name, c->p->spec_path);
 		return;
 	}
+	if (!vol)
+		return;
 	struct wl_container *wc = C(c);
 	struct wl_mount *m = WL_PUSH(k->w, wc->mounts, wc->n_mounts);
 	m->destination = wl_strdup(k->w, dest);
@@ -498,7 +522,7 @@ static void read_mounts(struct ctr *c)
 	struct k8s *k = c->p->k;
 	const char *base = arena_printf(&k->w->arena, "%s.volumeMounts", c->path);
 	yaml_node_t *vms = get_seq(k, c->node, "volumeMounts", base);
-	for (size_t i = 0; i < yamlr_seq_len(vms); i++)
+	for (size_t i = 0; i < yamlr_seq_len(vms) && spend(k, 1, vms); i++)
 		read_mount(c, yamlr_seq_at(k->d, vms, i), arena_printf(&k->w->arena, "%s[%zu]", base, i));
 }
 
@@ -507,7 +531,7 @@ static void read_ports(struct ctr *c)
 	struct k8s *k = c->p->k;
 	const char *base = arena_printf(&k->w->arena, "%s.ports", c->path);
 	yaml_node_t *ports = get_seq(k, c->node, "ports", base);
-	for (size_t i = 0; i < yamlr_seq_len(ports); i++) {
+	for (size_t i = 0; i < yamlr_seq_len(ports) && spend(k, 1, ports); i++) {
 		yaml_node_t *pn = yamlr_seq_at(k->d, ports, i);
 		const char *ppath = arena_printf(&k->w->arena, "%s[%zu]", base, i);
 		if (!yamlr_is_map(pn)) {
@@ -544,7 +568,7 @@ static void read_env(struct ctr *c)
 	struct k8s *k = c->p->k;
 	const char *base = arena_printf(&k->w->arena, "%s.env", c->path);
 	yaml_node_t *env = get_seq(k, c->node, "env", base);
-	for (size_t i = 0; i < yamlr_seq_len(env); i++) {
+	for (size_t i = 0; i < yamlr_seq_len(env) && spend(k, 1, env); i++) {
 		yaml_node_t *en = yamlr_seq_at(k->d, env, i);
 		const char *epath = arena_printf(&k->w->arena, "%s[%zu]", base, i);
 		const char *name = yamlr_is_map(en) ? yamlr_str(get(k, en, "name")) : NULL;
@@ -575,7 +599,7 @@ static void read_env(struct ctr *c)
 	}
 	base = arena_printf(&k->w->arena, "%s.envFrom", c->path);
 	yaml_node_t *ef = get_seq(k, c->node, "envFrom", base);
-	for (size_t i = 0; i < yamlr_seq_len(ef); i++) {
+	for (size_t i = 0; i < yamlr_seq_len(ef) && spend(k, 1, ef); i++) {
 		yaml_node_t *sr = get(k, yamlr_seq_at(k->d, ef, i), "secretRef");
 		if (is_null(sr))
 			continue;
@@ -734,7 +758,7 @@ static void read_pod(struct pod *p)
 		const char *path = arena_printf(&k->w->arena, "%s.%s", p->spec_path, lists[l]);
 		yaml_node_t *seq = get_seq(k, p->spec, lists[l], path);
 		any |= get(k, p->spec, lists[l]) != NULL;
-		for (size_t i = 0; i < yamlr_seq_len(seq); i++)
+		for (size_t i = 0; i < yamlr_seq_len(seq) && spend(k, 1, seq); i++)
 			read_container(p, yamlr_seq_at(k->d, seq, i), lists[l], i);
 	}
 	/* no container list at all (a trimmed example, a patch): the pod's own
@@ -813,7 +837,7 @@ static void read_ingress_rule(struct k8s *k, struct wl_netpol *np, yaml_node_t *
 		mark_open(k, np, rule, rpath); /* every source, every port */
 		return;
 	}
-	for (size_t i = 0; i < yamlr_seq_len(from); i++) {
+	for (size_t i = 0; i < yamlr_seq_len(from) && spend(k, 1, from); i++) {
 		yaml_node_t *peer = yamlr_seq_at(k->d, from, i);
 		yaml_node_t *nss = get(k, peer, "namespaceSelector"), *pods = get(k, peer, "podSelector");
 		const char *ppath = arena_printf(&k->w->arena, "%s[%zu]", fpath, i);
@@ -852,7 +876,7 @@ static void read_netpol(struct k8s *k, yaml_node_t *obj, const char *prefix, con
 	const char *ipath = arena_printf(&k->w->arena, "%s.ingress", spath);
 	yaml_node_t *ing = spec ? get_seq(k, spec, "ingress", ipath) : NULL;
 	np->n_ingress_rules = yamlr_seq_len(ing);
-	for (size_t i = 0; i < np->n_ingress_rules; i++)
+	for (size_t i = 0; i < np->n_ingress_rules && spend(k, 1, ing); i++)
 		read_ingress_rule(k, np, yamlr_seq_at(k->d, ing, i), arena_printf(&k->w->arena, "%s[%zu]", ipath, i));
 }
 
@@ -868,7 +892,7 @@ static void read_list(struct k8s *k, yaml_node_t *obj, const char *prefix, int d
 		perr(k, obj, path, "lists nested deeper than %d levels are not read", MAX_LIST_DEPTH);
 		return;
 	}
-	for (size_t i = 0; i < yamlr_seq_len(items); i++)
+	for (size_t i = 0; i < yamlr_seq_len(items) && spend(k, 1, items); i++)
 		read_object(k, yamlr_seq_at(k->d, items, i), arena_printf(&k->w->arena, "%s[%zu].", path, i), depth + 1);
 }
 
