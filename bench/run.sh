@@ -16,7 +16,12 @@
 # namespace where /sys/fs/cgroup/unified is unmounted, so all three runtimes
 # see the same pure-v1 layout.  Nothing outlives the run.
 #
-# Env: ROUNDS, N, RSS_RUNS (default 10), RUNTIMES (default "stockade crun runc"), NO_SECCOMP=1.
+# stockade runs under the restricted policy in enforce mode (the built-in
+# default, written out so /etc/stockade/policy.yaml cannot change it);
+# "stockade-nopolicy" is the same binary under `level: privileged`, where no
+# rule runs: the difference is what judging the config costs at create.
+#
+# Env: ROUNDS, N, RSS_RUNS (default 10), RUNTIMES (default "stockade stockade-nopolicy crun runc"), NO_SECCOMP=1.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 STOCKADE=$(realpath "${1:-$HERE/build/stockade}")
@@ -44,11 +49,15 @@ if [ -n "${NO_SECCOMP:-}" ]; then
 fi
 ROOTFS=$B/rootfs
 
-read -r -a RTS <<< "${RUNTIMES:-stockade crun runc}"
+printf 'level: restricted\nmode: enforce\n' > "$work/restricted.yaml"
+printf 'level: privileged\n' > "$work/nopolicy.yaml"
+declare -A POLICY=([stockade]=$work/restricted.yaml [stockade-nopolicy]=$work/nopolicy.yaml)
+
+read -r -a RTS <<< "${RUNTIMES:-stockade stockade-nopolicy crun runc}"
 declare -A BIN
 for rt in "${RTS[@]}"; do
   case "$rt" in
-    stockade) BIN[$rt]=$STOCKADE ;;
+    stockade|stockade-nopolicy) BIN[$rt]=$STOCKADE ;;
     *) BIN[$rt]=$(command -v "$rt") || { echo "bench: $rt not installed, skipped" >&2; continue; } ;;
   esac
 done
@@ -57,7 +66,7 @@ one() {  # one RT ID: start one container to completion
   if [ "$1" = unshare ]; then
     unshare --fork --pid --mount --uts --ipc --net chroot "$ROOTFS" /bin/true
   else
-    "${BIN[$1]}" --root "$work/state-$1" run --bundle "$B" "$2"
+    STOCKADE_POLICY=${POLICY[$1]:-} "${BIN[$1]}" --root "$work/state-$1" run --bundle "$B" "$2"
   fi
 }
 
@@ -79,7 +88,7 @@ peak_rss() {  # peak_rss RT -> max KiB over RSS_RUNS runs
     if [ "$rt" = unshare ]; then
       r=$(/usr/bin/time -f %M unshare --fork --pid --mount --uts --ipc --net chroot "$ROOTFS" /bin/true 2>&1 >/dev/null </dev/null | tail -1)
     else
-      r=$(/usr/bin/time -f %M "${BIN[$rt]}" --root "$work/state-$rt" run --bundle "$B" "rss-$i" 2>&1 >/dev/null </dev/null | tail -1)
+      r=$(STOCKADE_POLICY=${POLICY[$rt]:-} /usr/bin/time -f %M "${BIN[$rt]}" --root "$work/state-$rt" run --bundle "$B" "rss-$i" 2>&1 >/dev/null </dev/null | tail -1)
     fi
     [[ "$r" =~ ^[0-9]+$ ]] && [ "$r" -gt "$max" ] && max=$r
   done
@@ -105,7 +114,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 echo
-printf '%-10s %12s %14s %10s %10s\n' runtime median_ms peak_rss_kb x_crun_ms x_crun_rss
+printf '%-18s %12s %14s %10s %10s\n' runtime median_ms peak_rss_kb x_crun_ms x_crun_rss
 declare -A M R
 for rt in "${ALL[@]}"; do
   M[$rt]=$(printf '%s\n' ${MED[$rt]} | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
@@ -117,5 +126,5 @@ for rt in "${ALL[@]}"; do
     xm=$(awk -v a="${M[$rt]}" -v b="${M[crun]}" 'BEGIN{printf "%.2f", a/b}')
     xr=$(awk -v a="${R[$rt]}" -v b="${R[crun]}" 'BEGIN{printf "%.2f", (b>0)?a/b:0}')
   fi
-  printf '%-10s %12.2f %14s %10s %10s\n' "$rt" "$(awk -v u="${M[$rt]}" 'BEGIN{print u/1000}')" "${R[$rt]}" "$xm" "$xr"
+  printf '%-18s %12.2f %14s %10s %10s\n' "$rt" "$(awk -v u="${M[$rt]}" 'BEGIN{print u/1000}')" "${R[$rt]}" "$xm" "$xr"
 done

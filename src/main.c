@@ -36,6 +36,9 @@ static const struct command commands[] = {
 	{ "list", cmd_list, false, "list containers" },
 	{ "spec", cmd_spec, false, "write a hardened config.json" },
 	{ "features", cmd_features, false, "print supported features (runtime-spec JSON)" },
+	{ "policy", cmd_policy, false, "the node policy: init, show, check a config against it" },
+	{ "rules", cmd_rules, false, "print the rule catalogue" },
+	{ "audit", cmd_audit, false, "check Dockerfiles, compose, Kubernetes, OCI configs, docker run lines" },
 };
 
 static void usage(FILE *f)
@@ -51,6 +54,8 @@ static void usage(FILE *f)
 		   "  --debug              log debug messages too\n"
 		   "  --host-limits P      refuse (default) or clamp what the host cannot grant without\n"
 		   "                       CAP_SYS_RESOURCE (rlimits above its hard limit, a lower oomScoreAdj)\n"
+		   "  --policy FILE        the policy create/run enforce (else $STOCKADE_POLICY, then\n"
+		   "                       /etc/stockade/policy.yaml, then built-in: restricted, enforce)\n"
 		   "  --systemd-cgroup     refused: stockade manages cgroups through cgroupfs\n"
 		   "  -v, --version        print versions\n"
 		   "  -h, --help           this help; \"stockade COMMAND --help\" for a command\n");
@@ -84,6 +89,8 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *cmd_inde
 			dst = &g->log_format;
 		else if (IS("host-limits"))
 			dst = &g->host_limits;
+		else if (IS("policy"))
+			dst = &g->policy;
 		if (dst) {
 			if (eq) {
 				*dst = eq + 1;

@@ -1,4 +1,5 @@
 #include "cmd/cli.h"
+#include "policy/policy.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -159,6 +160,18 @@ void cli_usage(const char *cmd, const struct opt *opts, size_t nopts, const stru
 		printf("  %-28s %s\n", left, opts[i].help);
 	}
 	(void)cmd;
+}
+
+struct policy *cli_load_policy(struct globals *g, const char *what)
+{
+	struct policy *p = NULL;
+	int r = policy_load(g->policy, &p);
+	if (r < 0) {
+		err_ctx(r, "%s refused: stockade fails closed when it cannot read its policy", what);
+		cli_fail(r);
+		return NULL;
+	}
+	return p;
 }
 
 int cli_fail(int r)

@@ -15,6 +15,7 @@ struct globals {
 	const char *log;
 	const char *log_format;
 	const char *host_limits; /* refuse (default) | clamp */
+	const char *policy;      /* --policy FILE (else $STOCKADE_POLICY, /etc/stockade/policy.yaml, built-in) */
 	bool debug;
 	bool systemd_cgroup;
 	const char *argv0;
@@ -75,3 +76,11 @@ int cmd_delete(struct globals *g, int argc, char **argv);
 int cmd_list(struct globals *g, int argc, char **argv);
 int cmd_spec(struct globals *g, int argc, char **argv);
 int cmd_features(struct globals *g, int argc, char **argv);
+int cmd_policy(struct globals *g, int argc, char **argv);
+int cmd_rules(struct globals *g, int argc, char **argv);
+int cmd_audit(struct globals *g, int argc, char **argv);
+
+struct policy;
+/* Load the effective policy for create/run/exec; on failure print why (fail
+ * closed: nothing is created) and return NULL. */
+struct policy *cli_load_policy(struct globals *g, const char *what);

@@ -1,4 +1,7 @@
+#include <stdio.h>
+
 #include "cmd/cli.h"
+#include "policy/policy.h"
 #include "sandbox/container.h"
 #include "util/macros.h"
 
@@ -29,7 +32,16 @@ int cmd_create(struct globals *g, int argc, char **argv)
 	}
 	struct create_opts o = { .id = pos[0], .bundle = bundle, .pid_file = pid_file, .console_socket = console,
 		.preserve_fds = preserve, .no_pivot = no_pivot };
+	char what[300];
+	snprintf(what, sizeof(what), "container \"%s\"", pos[0]);
+	struct policy *pol = cli_load_policy(g, what);
+	if (!pol) {
+		free(pos);
+		return 1;
+	}
+	o.policy = pol;
 	r = container_create(g->root, &o);
+	policy_free(pol);
 	free(pos);
 	return r < 0 ? cli_fail(r) : 0;
 }

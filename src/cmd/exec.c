@@ -1,4 +1,5 @@
 #include "cmd/cli.h"
+#include "policy/policy.h"
 #include "sandbox/exec.h"
 #include "util/macros.h"
 
@@ -59,8 +60,17 @@ int cmd_exec(struct globals *g, int argc, char **argv)
 		o.detach = detach;
 		o.no_new_privs = nnp;
 		int code = 0;
-		r = container_exec(g->root, &o, &code);
-		rc = r < 0 ? cli_fail(r) : code;
+		char what[300];
+		snprintf(what, sizeof(what), "exec in container \"%s\"", o.id);
+		struct policy *pol = cli_load_policy(g, what);
+		if (!pol) {
+			rc = 1;
+		} else {
+			o.policy = pol;
+			r = container_exec(g->root, &o, &code);
+			rc = r < 0 ? cli_fail(r) : code;
+			policy_free(pol);
+		}
 	}
 	free(pos);
 	strv_free(&o.env);

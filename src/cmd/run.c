@@ -1,4 +1,7 @@
+#include <stdio.h>
+
 #include "cmd/cli.h"
+#include "policy/policy.h"
 #include "sandbox/container.h"
 #include "util/macros.h"
 
@@ -33,7 +36,16 @@ int cmd_run(struct globals *g, int argc, char **argv)
 	struct create_opts o = { .id = pos[0], .bundle = bundle, .pid_file = pid_file, .console_socket = console,
 		.preserve_fds = preserve, .no_pivot = no_pivot };
 	int code = 0;
+	char what[300];
+	snprintf(what, sizeof(what), "container \"%s\"", pos[0]);
+	struct policy *pol = cli_load_policy(g, what);
+	if (!pol) {
+		free(pos);
+		return 1;
+	}
+	o.policy = pol;
 	r = container_run(g->root, &o, detach, &code);
+	policy_free(pol);
 	free(pos);
 	if (r < 0)
 		return cli_fail(r);

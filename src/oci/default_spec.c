@@ -3,7 +3,16 @@
 #include "sandbox/seccomp.h"
 #include "util/macros.h"
 
-static json_object *strarr(const char *const *v, size_t n)
+/* Docker's masked paths plus a few more that leak host details */
+const char *const default_masked_paths[] = { "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kallsyms",
+	"/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi", "/proc/timer_list",
+	"/proc/timer_stats", "/proc/vmallocinfo", "/sys/devices/virtual/powercap", "/sys/firmware", "/sys/kernel/debug",
+	"/sys/kernel/tracing" };
+const size_t default_n_masked_paths = ARRAY_SIZE(default_masked_paths);
+const char *const default_readonly_paths[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
+const size_t default_n_readonly_paths = ARRAY_SIZE(default_readonly_paths);
+
+json_object *json_strarr(const char *const *v, size_t n)
 {
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
@@ -14,7 +23,7 @@ static json_object *strarr(const char *const *v, size_t n)
 #define STRARR(...) \
 	({ \
 		static const char *const _v[] = { __VA_ARGS__ }; \
-		strarr(_v, ARRAY_SIZE(_v)); \
+		json_strarr(_v, ARRAY_SIZE(_v)); \
 	})
 
 static json_object *mnt(const char *dest, const char *type, const char *src, json_object *options)
@@ -47,7 +56,7 @@ json_object *default_spec_json(const char *const *args, int nargs)
 	json_object_object_add(user, "gid", json_object_new_int(65534));
 	json_object_object_add(proc, "user", user);
 	if (nargs > 0)
-		json_object_object_add(proc, "args", strarr(args, (size_t)nargs));
+		json_object_object_add(proc, "args", json_strarr(args, (size_t)nargs));
 	else
 		json_object_object_add(proc, "args", STRARR("sh"));
 	json_object_object_add(proc, "env", STRARR("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/tmp"));
@@ -105,14 +114,8 @@ json_object *default_spec_json(const char *const *args, int nargs)
 	for (size_t i = 0; i < ARRAY_SIZE(nsl); i++)
 		json_object_array_add(nss, ns(nsl[i]));
 	json_object_object_add(lnx, "namespaces", nss);
-	/* Docker's masked paths plus a few more that leak host details */
-	json_object_object_add(lnx, "maskedPaths",
-			       STRARR("/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kallsyms", "/proc/kcore",
-				      "/proc/keys", "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi",
-				      "/proc/timer_list", "/proc/timer_stats", "/proc/vmallocinfo", "/sys/devices/virtual/powercap",
-				      "/sys/firmware", "/sys/kernel/debug", "/sys/kernel/tracing"));
-	json_object_object_add(lnx, "readonlyPaths",
-			       STRARR("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"));
+	json_object_object_add(lnx, "maskedPaths", json_strarr(default_masked_paths, default_n_masked_paths));
+	json_object_object_add(lnx, "readonlyPaths", json_strarr(default_readonly_paths, default_n_readonly_paths));
 	json_object_object_add(lnx, "seccomp", seccomp_default_profile());
 	json_object_object_add(root, "linux", lnx);
 	return root;

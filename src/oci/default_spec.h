@@ -1,9 +1,19 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stddef.h>
 
 /*
  * stockade's hardened config.json ("deny all, permit some").  Each choice
  * and why is documented in the README ("Hardened defaults").
  */
 json_object *default_spec_json(const char *const *args, int nargs);
+
+/* The masked and read-only /proc and /sys paths of the hardened config
+ * (also what policy harden restores). */
+extern const char *const default_masked_paths[];
+extern const size_t default_n_masked_paths;
+extern const char *const default_readonly_paths[];
+extern const size_t default_n_readonly_paths;
+/* A JSON array of strings. */
+json_object *json_strarr(const char *const *v, size_t n);

@@ -79,3 +79,21 @@ struct policy_subject {
 /* The rule context for one subject: level, allowlists, overrides and the
  * exemptions that match it.  `ctx` borrows from `p` (and from the arena). */
 void policy_rule_ctx(const struct policy *p, const struct policy_subject *s, struct arena *a, struct rule_ctx *ctx);
+
+struct oci_spec;
+/*
+ * Admission of a config at create/run (and of an exec'd process):
+ *  enforce  a config with violations (unsuppressed findings at or above
+ *           refuse_at) is refused: returns -EPERM with err_msg() listing each
+ *           violation (rule, JSON path, why, fix, how to allow it);
+ *  harden   violations harden can fix are rewritten in the config (each change
+ *           logged) and *hardened gets the new config.json text (malloc'd); the
+ *           others are refused as in enforce;
+ *  warn     every violation is logged; only RULE_REFUSE_ALWAYS rules refuse.
+ * Findings below refuse_at are logged at info level (--log).  `what` names
+ * the subject in messages ("container \"web\"").
+ */
+/* The findings of a config under the policy (exemptions applied). */
+int policy_judge(const struct policy *p, const struct oci_spec *s, struct arena *a, struct findings *f);
+int policy_admit(const struct policy *p, const struct oci_spec *s, const char *raw, size_t len, const char *what,
+		 char **hardened);

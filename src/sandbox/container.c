@@ -23,6 +23,7 @@
 
 #include "sandbox/caps.h"
 #include "sandbox/cgroup.h"
+#include "policy/policy.h"
 #include "sandbox/hooks.h"
 #include "sandbox/init.h"
 #include "sandbox/ns.h"
@@ -486,6 +487,22 @@ static int do_create(const char *root, const struct create_opts *o, struct creat
 		return err_sys(r, "cannot read %s", cfg);
 	if ((r = oci_spec_parse(raw, rawlen, cfg, bundle, &c->spec)) < 0)
 		return r;
+	if (o->policy) {
+		char what[300], *hardened = NULL;
+		snprintf(what, sizeof(what), "container \"%s\"", o->id);
+		if ((r = policy_admit(o->policy, c->spec, raw, rawlen, what, &hardened)) < 0)
+			return r;
+		if (hardened) {
+			/* the hardened config is what runs and what the state directory keeps */
+			free(raw);
+			raw = hardened;
+			rawlen = strlen(raw);
+			oci_spec_free(c->spec);
+			c->spec = NULL;
+			if ((r = oci_spec_parse(raw, rawlen, cfg, bundle, &c->spec)) < 0)
+				return r;
+		}
+	}
 	if ((r = preflight(c->spec, o)) < 0)
 		return r;
 	if (c->spec->linux_.seccomp) {

@@ -11,6 +11,8 @@
 
 #include "oci/state.h"
 
+struct policy;
+
 struct create_opts {
 	const char *id;
 	const char *bundle;
@@ -19,6 +21,7 @@ struct create_opts {
 	int preserve_fds;
 	bool no_pivot;
 	bool foreground;       /* `run` without --detach: we stay, forward signals, proxy the terminal */
+	const struct policy *policy; /* admission at create (NULL: none, for tests of the runtime alone) */
 };
 
 int container_create(const char *root, const struct create_opts *o);

@@ -26,6 +26,8 @@
  */
 #include "sandbox/exec.h"
 
+#include "policy/policy.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -395,7 +397,20 @@ static int exec_setup(const char *root, const struct exec_opts *o, struct exec_r
 		return r;
 	if ((r = build_config(e->statefd, o, &json)) < 0)
 		return r;
-	r = oci_spec_parse(json, strlen(json), o->process_file ? o->process_file : "exec", e->st.bundle, &e->spec);
+	const char *name = o->process_file ? o->process_file : "exec";
+	r = oci_spec_parse(json, strlen(json), name, e->st.bundle, &e->spec);
+	if (r >= 0 && o->policy) {
+		/* an exec'd process is judged like the container's init: --user 0 or --cap is not a way around the policy */
+		char what[300], *hardened = NULL;
+		snprintf(what, sizeof(what), "exec in container \"%s\"", o->id);
+		r = policy_admit(o->policy, e->spec, json, strlen(json), what, &hardened);
+		if (r >= 0 && hardened) {
+			oci_spec_free(e->spec);
+			e->spec = NULL;
+			r = oci_spec_parse(hardened, strlen(hardened), name, e->st.bundle, &e->spec);
+			free(hardened);
+		}
+	}
 	free(json);
 	if (r < 0)
 		return r;

@@ -5,6 +5,8 @@
 
 #include "cmd/cli.h"
 
+struct policy;
+
 struct exec_opts {
 	const char *id;
 	const char *process_file; /* OCI process JSON; fields it omits come from the container's process */
@@ -14,6 +16,7 @@ struct exec_opts {
 	struct strv env, caps;
 	bool detach, tty, no_new_privs;
 	int preserve_fds;
+	const struct policy *policy; /* judged like create (NULL: none) */
 };
 
 /* Foreground (!detach): *exit_code is the process's status, 128+N for signal N. */

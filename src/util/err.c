@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define ERR_MAX 4096
+#define ERR_MAX 16384
 
 static __thread char errbuf[ERR_MAX];
 
