@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "frontends/common.h"
 #include "frontends/frontends.h"
 #include "oci/spec.h"
 #include "util/err.h"
@@ -1011,6 +1012,10 @@ static int read_split(struct k8s *k, const char *text, size_t len, const char *n
 
 int fe_k8s(const char *text, size_t len, const char *name, struct workload **out)
 {
+	if (!text) {
+		text = ""; /* libyaml asserts on a NULL buffer */
+		len = 0;
+	}
 	struct workload *w = workload_new(WL_K8S, name);
 	struct k8s k = { .w = w };
 	struct yamlr y;
@@ -1029,6 +1034,7 @@ int fe_k8s(const char *text, size_t len, const char *name, struct workload **out
 		*out = NULL;
 		return r;
 	}
+	fe_yaml_suppressions(w, text, len);
 	*out = w;
 	return 0;
 }

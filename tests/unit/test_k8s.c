@@ -694,6 +694,32 @@ static void test_rules_respect_hardening_and_annotations(void **st)
 	assert_true(finding("STK501", NULL)->suppressed);
 }
 
+static void test_suppression_comments(void **st)
+{
+	(void)st;
+	load_ok("kind: Pod\n"                                              /* 1 */
+		"metadata: {name: p}\n"                                   /* 2 */
+		"spec:\n"                                                 /* 3 */
+		"  hostPID: true # stockade:ignore STK205 node exporter\n" /* 4 */
+		"  containers:\n"                                         /* 5 */
+		"  # stockade:ignore STK101\n"                            /* 6 */
+		"  - name: a\n"                                           /* 7 */
+		"    image: a:1\n"                                        /* 8 */
+		"    securityContext:\n"                                  /* 9 */
+		"      runAsUser: 0\n");                                  /* 10 */
+	eval();
+	const struct finding *f = finding("STK205", NULL);
+	assert_int_equal(f->at.line, 4);
+	assert_true(f->suppressed);
+	assert_string_equal(f->suppress_reason, "node exporter");
+	/* a comment above a list item covers the whole container */
+	f = finding("STK101", NULL);
+	assert_int_equal(f->at.line, 10);
+	assert_true(f->suppressed);
+	/* ... and a suppression without a reason is itself reported */
+	assert_int_equal(finding("STK001", NULL)->at.line, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -713,6 +739,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_empty_and_foreign_input, teardown),
 		cmocka_unit_test_teardown(test_rules_fire_at_the_lines, teardown_rules),
 		cmocka_unit_test_teardown(test_rules_respect_hardening_and_annotations, teardown_rules),
+		cmocka_unit_test_teardown(test_suppression_comments, teardown_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
