@@ -150,6 +150,8 @@ static void rule_user(struct eval *e)
 	}
 	if (u->uid < 0)
 		return; /* a user name we cannot resolve here, or runAsNonRoot: the kubelet refuses uid 0 */
+	if (u->uid >= e->ctx->min_uid)
+		return; /* at or above the floor (a policy with min_uid 0 allows root) */
 	if (u->uid == 0 && u->userns_unprivileged) {
 		rule_emit(e, "STK101", SEV_LOW, u->at,
 			  "runs as uid 0 inside a user namespace that maps it to an unprivileged host uid");

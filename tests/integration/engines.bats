@@ -55,7 +55,7 @@ need() { for c in "$@"; do command -v "$c" >/dev/null || skip "$c is not install
 podman_cmd() {
   echo "podman --root $BATS_TEST_TMPDIR/pm/storage --runroot $BATS_TEST_TMPDIR/pm/run --tmpdir $BATS_TEST_TMPDIR/pm/tmp" \
        "--storage-driver vfs --cgroup-manager cgroupfs --events-backend file" \
-       "--runtime $STOCKADE --runtime-flag host-limits=clamp"
+       "--runtime $STOCKADE --runtime-flag host-limits=clamp --runtime-flag policy=${1:-$STOCKADE_POLICY}"
 }
 
 @test "podman: run, exec, stop, rm with stockade as the runtime" {
@@ -90,7 +90,7 @@ podman_cmd() {
 
 @test "podman: without --host-limits clamp, podman's default NOFILE is refused with the fix named" {
   need podman conmon
-  P="podman --root $BATS_TEST_TMPDIR/pm/storage --runroot $BATS_TEST_TMPDIR/pm/run --tmpdir $BATS_TEST_TMPDIR/pm/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime $STOCKADE"
+  P="podman --root $BATS_TEST_TMPDIR/pm/storage --runroot $BATS_TEST_TMPDIR/pm/run --tmpdir $BATS_TEST_TMPDIR/pm/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime $STOCKADE --runtime-flag policy=$STOCKADE_POLICY"
   $P load -i "$IMG_DIR/bb.tar" >/dev/null
   hard=$(ulimit -Hn)
   [ "$hard" != unlimited ] && [ "$hard" -lt 1048576 ] || skip "this host grants NOFILE 1048576"
@@ -101,6 +101,51 @@ podman_cmd() {
   run --separate-stderr $P run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/stockade-bb:1 sh -c 'ulimit -n'
   [ "$status" -eq 0 ]
   [ "$output" = 1024 ]
+  $P rmi -a -f >/dev/null 2>&1 || true
+}
+
+@test "podman under the policy: enforce refuses a root image with STK101, harden runs it as nobody with no capabilities, warn runs it" {
+  need podman conmon
+  local pol=$BATS_TEST_TMPDIR/node-policy.yaml
+  printf 'mode: enforce\n' > "$pol"
+  P=$(podman_cmd "$pol")
+  $P load -i "$IMG_DIR/bb.tar" >/dev/null
+  # podman's defaults: root, its capability set, a writable root
+  run $P run --rm --network none localhost/stockade-bb:1 id -u
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"refused by the stockade policy (level restricted, mode enforce"* ]]
+  [[ "$output" == *"STK101 root-user (high) at process.user.uid: runs as uid 0"* ]]
+  [[ "$output" == *"with podman or docker: add \`--user 10001:10001\`"* ]]
+  # asking for what the policy wants passes (podman's read-only tmpfs mounts are exec: keep them off)
+  run --separate-stderr $P run --rm --network none --user 1000:1000 --cap-drop all --read-only --read-only-tmpfs=false \
+      --security-opt no-new-privileges localhost/stockade-bb:1 id -u
+  echo "$output $stderr"
+  [ "$status" -eq 0 ]
+  [ "$output" = 1000 ]
+  # harden: the same image, no flags, runs as nobody with no capabilities
+  printf 'mode: harden\n' > "$pol"
+  run --separate-stderr $P run --rm --network none localhost/stockade-bb:1 sh -c 'id -u; grep -E "^(CapEff|CapPrm|NoNewPrivs):" /proc/self/status | cut -f2; touch /x 2>/dev/null || echo read-only'
+  echo "$output $stderr"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 65534 ]
+  [ "${lines[1]}" = 0000000000000000 ]
+  [ "${lines[2]}" = 0000000000000000 ]
+  [ "${lines[3]}" = 1 ]
+  [ "${lines[4]}" = read-only ]
+  # the Docker socket (here: any socket named like it) is refused even in harden and warn
+  : > "$BATS_TEST_TMPDIR/docker.sock"
+  for mode in harden warn; do
+    printf 'mode: %s\n' "$mode" > "$pol"
+    run $P run --rm --network none -v "$BATS_TEST_TMPDIR/docker.sock:/var/run/docker.sock" localhost/stockade-bb:1 true
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"STK303 engine-socket-mount"* ]]
+  done
+  # warn: runs as asked
+  printf 'mode: warn\n' > "$pol"
+  run --separate-stderr $P run --rm --network none localhost/stockade-bb:1 id -u
+  [ "$status" -eq 0 ]
+  [ "$output" = 0 ]
   $P rmi -a -f >/dev/null 2>&1 || true
 }
 

@@ -67,10 +67,8 @@ engine_default_cfg() {
   engine_default_cfg
   policy 'mode: harden'
   # the busybox image's files all belong to root: the hardened process can still run them, but not change them
-  args sh -c 'id -u; id -g; grep -E "^(CapEff|CapPrm|CapBnd|NoNewPrivs):" /proc/self/status;
-              touch /bin/x 2>/dev/null && echo wrote-root || echo root-read-only;
-              cp /bin/busybox /tmp/bb 2>/dev/null; /tmp/bb true 2>/dev/null && echo tmp-exec || echo tmp-noexec;
-              stat -c %u /bin/busybox'
+  # (args takes one line per argument: the script is one line)
+  args sh -c 'id -u; id -g; grep -E "^(CapEff|CapPrm|CapBnd|NoNewPrivs):" /proc/self/status; touch /bin/x 2>/dev/null && echo wrote-root || echo root-read-only; cp /bin/busybox /tmp/bb 2>/dev/null; /tmp/bb true 2>/dev/null && echo tmp-exec || echo tmp-noexec; stat -c %u /bin/busybox'
   run -0 --separate-stderr "$STOCKADE" --root "$ROOT" --policy "$POL" run --bundle "$BUNDLE" "$ID"
   echo "$output"; echo "$stderr"
   [ "${lines[0]}" = 65534 ]
@@ -94,7 +92,8 @@ engine_default_cfg() {
   engine_default_cfg
   policy 'mode: harden'
   args sleep 30
-  run -0 "$STOCKADE" --root "$ROOT" --policy "$POL" run -d --bundle "$BUNDLE" "$ID"
+  # (a detached container keeps the caller's stdio: not bats' capture pipe)
+  "$STOCKADE" --root "$ROOT" --policy "$POL" run -d --bundle "$BUNDLE" "$ID" >/dev/null 2>&1 </dev/null
   run -0 --separate-stderr "$STOCKADE" --root "$ROOT" --policy "$POL" exec "$ID" id -u
   [ "$output" = 65534 ]
   # asking exec for root is judged like create: hardened back to nobody
@@ -200,8 +199,7 @@ engine_default_cfg() {
 }
 
 @test "docs/rules.md is the rule catalogue as the binary knows it" {
-  run -0 "$STOCKADE" rules --format markdown
-  diff <(echo "$output") "$REPO/docs/rules.md"
+  "$STOCKADE" rules --format markdown | diff - "$REPO/docs/rules.md"
   run -0 "$STOCKADE" rules --format json STK303
   echo "$output" | jq -e '.[0].refused_in_every_mode == true and .[0].severity == "critical"'
   run -2 "$STOCKADE" rules STK999
