@@ -1354,8 +1354,8 @@ static void suppress(struct scan *sc, size_t p, size_t eol, int first, int last)
 	struct workload *w = sc->w;
 	const char *t = sc->s.t;
 	const char *k = memmem(t + p, eol - p, "stockade:ignore", 15);
-	if (!k)
-		return;
+	if (!k || (k + 15 < t + eol && !strchr(" \t,\r", k[15])))
+		return; /* none, or "stockade:ignored": not ours */
 	struct wl_loc at = src_loc(w, &sc->s, p, NULL);
 	for (size_t i = 0; i < w->n_suppress; i++)
 		if (w->suppress[i].at.line == at.line && w->suppress[i].at.col == at.col && w->suppress[i].first_line == first)
