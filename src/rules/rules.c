@@ -637,8 +637,91 @@ static bool netpol_default_deny(const struct wl_netpol *np)
 	return np->n_selector == 0 && !np->selector_exprs && np->ingress_type && np->n_ingress_rules == 0;
 }
 
+/* A set of strings (namespaces, workload keys): open addressing, FNV-1a. */
+struct strset {
+	const char **slot;
+	size_t cap, n;
+};
+
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Insert; returns true when the string was not there yet. */
+static bool strset_add(struct strset *t, struct arena *a, const char *key)
+{
+	if ((t->n + 1) * 2 > t->cap) {
+		struct strset nt = { .cap = t->cap ? t->cap * 2 : 64 };
+		nt.slot = arena_calloc(a, nt.cap, sizeof(char *));
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->slot[i])
+				strset_add(&nt, a, t->slot[i]);
+		*t = nt;
+	}
+	for (size_t i = fnv(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (!t->slot[i]) {
+			t->slot[i] = arena_strdup(a, key);
+			t->n++;
+			return true;
+		}
+		if (strcmp(t->slot[i], key) == 0)
+			return false;
+	}
+}
+
+static bool strset_has(const struct strset *t, const char *key)
+{
+	if (!t->cap)
+		return false;
+	for (size_t i = fnv(key) & (t->cap - 1); t->slot[i]; i = (i + 1) & (t->cap - 1))
+		if (strcmp(t->slot[i], key) == 0)
+			return true;
+	return false;
+}
+
+static const char *ns_of(const char *ns)
+{
+	return ns ? ns : "default";
+}
+
+struct np_ref {
+	const struct wl_netpol *np;
+};
+
+static int cmp_np(const void *a, const void *b)
+{
+	return strcmp(ns_of(((const struct np_ref *)a)->np->k8s_namespace), ns_of(((const struct np_ref *)b)->np->k8s_namespace));
+}
+
+/*
+ * Linear in the number of containers and policies (plus the policies of a
+ * container's own namespace), so a tree of thousands of manifests stays fast.
+ */
 int rules_eval_cluster(struct workload *const *ws, size_t n, const struct rule_ctx *ctx, struct findings *out)
 {
+	struct arena a = { 0 };
+	struct strset deny = { 0 }, seen_ns = { 0 }, seen_wl = { 0 };
+	size_t nnp = 0;
+	for (size_t i = 0; i < n; i++)
+		nnp += ws[i]->kind == WL_K8S ? ws[i]->n_netpols : 0;
+	struct np_ref *nps = arena_calloc(&a, nnp + 1, sizeof(*nps));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ws[i]->kind != WL_K8S)
+			continue;
+		for (size_t p = 0; p < ws[i]->n_netpols; p++) {
+			const struct wl_netpol *np = &ws[i]->netpols[p];
+			nps[k++].np = np;
+			if (netpol_default_deny(np))
+				strset_add(&deny, &a, ns_of(np->k8s_namespace));
+		}
+	}
+	qsort(nps, nnp, sizeof(*nps), cmp_np);
+
 	for (size_t i = 0; i < n; i++) {
 		const struct workload *w = ws[i];
 		if (w->kind != WL_K8S)
@@ -647,42 +730,29 @@ int rules_eval_cluster(struct workload *const *ws, size_t n, const struct rule_c
 		for (size_t p = 0; p < w->n_netpols; p++)
 			if (w->netpols[p].open_rule && rule_active(&e, "STK403"))
 				rule_emit(&e, "STK403", -1, w->netpols[p].open_at, "NetworkPolicy %s/%s admits every source or every port",
-					  w->netpols[p].k8s_namespace, w->netpols[p].name);
-		for (size_t k = 0; k < w->n_containers; k++) {
-			const struct wl_container *c = &w->containers[k];
-			const char *ns = c->k8s_namespace ? c->k8s_namespace : "default";
-			/* report each namespace once (at its first workload) and each workload once (its first container) */
-			bool ns_first = true, wl_first = true;
-			for (size_t i2 = 0; i2 <= i && (ns_first || wl_first); i2++) {
-				const struct workload *w2 = ws[i2];
-				if (w2->kind != WL_K8S)
-					continue;
-				size_t lim = i2 == i ? k : w2->n_containers;
-				for (size_t k2 = 0; k2 < lim; k2++) {
-					const struct wl_container *c2 = &w2->containers[k2];
-					const char *ns2 = c2->k8s_namespace ? c2->k8s_namespace : "default";
-					if (strcmp(ns, ns2) != 0)
-						continue;
-					ns_first = false;
-					if (c->k8s_workload && c2->k8s_workload && strcmp(c->k8s_workload, c2->k8s_workload) == 0 &&
-					    c->kind && c2->kind && strcmp(c->kind, c2->kind) == 0)
-						wl_first = false;
-				}
+					  ns_of(w->netpols[p].k8s_namespace), w->netpols[p].name);
+		for (size_t c_i = 0; c_i < w->n_containers; c_i++) {
+			const struct wl_container *c = &w->containers[c_i];
+			const char *ns = ns_of(c->k8s_namespace);
+			/* each namespace once (at its first workload), each workload once (its first container) */
+			bool ns_first = strset_add(&seen_ns, &a, ns);
+			char *key = arena_printf(&a, "%s\x1f%s\x1f%s", ns, c->kind ? c->kind : "",
+						 c->k8s_workload ? c->k8s_workload : (c->name ? c->name : ""));
+			bool wl_first = strset_add(&seen_wl, &a, key);
+			bool selected = false;
+			/* the policies of this namespace: a binary search to the first, then a scan */
+			size_t lo = 0, hi = nnp;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (strcmp(ns_of(nps[mid].np->k8s_namespace), ns) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
 			}
-			bool deny = false, selected = false;
-			for (size_t j = 0; j < n; j++) {
-				if (ws[j]->kind != WL_K8S)
-					continue;
-				for (size_t p = 0; p < ws[j]->n_netpols; p++) {
-					const struct wl_netpol *np = &ws[j]->netpols[p];
-					if (strcmp(np->k8s_namespace ? np->k8s_namespace : "default", ns) != 0)
-						continue;
-					deny |= netpol_default_deny(np);
-					selected |= netpol_selects(np, c);
-				}
-			}
+			for (size_t p = lo; p < nnp && !selected && strcmp(ns_of(nps[p].np->k8s_namespace), ns) == 0; p++)
+				selected = netpol_selects(nps[p].np, c);
 			e.c = c;
-			if (ns_first && !deny && rule_active(&e, "STK402"))
+			if (ns_first && !strset_has(&deny, ns) && rule_active(&e, "STK402"))
 				rule_emit(&e, "STK402", -1, c->at, "namespace %s has workloads but no default-deny ingress NetworkPolicy", ns);
 			if (wl_first && !selected && rule_active(&e, "STK404"))
 				rule_emit(&e, "STK404", -1, c->at, "%s %s is selected by no NetworkPolicy", c->kind ? c->kind : "workload",
@@ -690,6 +760,7 @@ int rules_eval_cluster(struct workload *const *ws, size_t n, const struct rule_c
 			e.c = NULL;
 		}
 	}
+	arena_free(&a);
 	return 0;
 }
 
