@@ -4,13 +4,14 @@
 #   make check      unit + integration tests, then again under ASan+UBSan
 #   make bench      start latency and RSS against crun and runc; podman/docker end to end
 #   make fuzz       run every fuzz target for FUZZ_SECONDS (default 60)
+#   make eval       measure audit against other linters' expectations (docs/audit-eval.md)
 #   make install PREFIX=/usr/local
 PREFIX ?= /usr/local
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps demo check check-unit check-integration check-asan bench fuzz install clean
+.PHONY: all deps demo check check-unit check-integration check-asan bench fuzz eval install clean
 
 all: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --prefix=$(PREFIX) >/dev/null || { rm -rf $(BUILD); meson setup $(BUILD) --prefix=$(PREFIX); exit 1; }
@@ -35,6 +36,9 @@ bench: all
 fuzz:
 	@scripts/deps.sh fuzz
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+eval: all
+	@python3 scripts/eval_audit.py --stockade $(BUILD)/stockade
 
 install: all
 	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
