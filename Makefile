@@ -4,7 +4,6 @@
 #   make check      unit + integration tests, then again under ASan+UBSan
 #   make bench      start latency and RSS against crun and runc; podman/docker end to end
 #   make fuzz       run every fuzz target for FUZZ_SECONDS (default 60)
-#   make eval       measure audit against other linters' expectations (docs/audit-eval.md)
 #   make install PREFIX=/usr/local
 PREFIX ?= /usr/local
 BUILD ?= build
