@@ -458,6 +458,8 @@ static void volume_long(struct svc *s, yaml_node_t *it, struct wl_loc at)
 		return;
 	}
 	struct wl_mount *m = new_mount(s, t, t == WL_MNT_BIND || t == WL_MNT_VOLUME ? src : NULL, dst, at);
+	if (t == WL_MNT_TMPFS)
+		m->noexec = m->nosuid = m->nodev = true; /* Docker's defaults for tmpfs mounts, as for `tmpfs:` */
 	yaml_node_t *ro = yamlr_get(s->d, it, "read_only");
 	if (ro && !is_null(ro)) {
 		int b = yamlr_bool(ro);
@@ -487,6 +489,8 @@ static void tmpfs(struct svc *s, yaml_node_t *it, struct wl_loc at)
 	const char *colon = strchr(v, ':');
 	char *dst = arena_strndup(&s->w->arena, v, colon ? (size_t)(colon - v) : strlen(v));
 	struct wl_mount *m = new_mount(s, WL_MNT_TMPFS, NULL, dst, at);
+	/* Docker mounts every tmpfs noexec,nosuid,nodev unless told exec/suid/dev (moby#35890) */
+	m->noexec = m->nosuid = m->nodev = true;
 	if (!colon)
 		return;
 	char *opts = arena_strdup(&s->w->arena, colon + 1);

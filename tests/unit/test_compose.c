@@ -254,7 +254,7 @@ static void test_volumes_and_tmpfs(void **st)
 					"      - /scratch:rw,noexec,nosuid,nodev,size=64m\n"  /* 25 */
 					"  b:\n"
 					"    image: x\n"
-					"    tmpfs: /tmp:noexec\n"                            /* 28 */
+					"    tmpfs: /tmp:exec,nosuid\n"                       /* 28 */
 					"volumes:\n"
 					"  data:\n"
 					"  db: {}\n"
@@ -296,7 +296,7 @@ static void test_volumes_and_tmpfs(void **st)
 	assert_int_equal(m[7].at.line, 15);
 	assert_int_equal(m[8].type, WL_MNT_TMPFS);
 	assert_string_equal(m[8].destination, "/run");
-	assert_false(m[8].noexec);
+	assert_true(m[8].noexec && m[8].nosuid && m[8].nodev); /* Docker's defaults for a tmpfs */
 	assert_int_equal(m[8].at.line, 18);
 	/* a named volume that the local driver binds from the host is a host path */
 	assert_int_equal(m[9].type, WL_MNT_BIND);
@@ -304,7 +304,7 @@ static void test_volumes_and_tmpfs(void **st)
 	assert_int_equal(m[9].at.line, 22);
 	assert_int_equal(m[10].type, WL_MNT_TMPFS);
 	assert_string_equal(m[10].destination, "/tmp");
-	assert_false(m[10].noexec || m[10].nosuid || m[10].nodev);
+	assert_true(m[10].noexec && m[10].nosuid && m[10].nodev); /* Docker's defaults */
 	assert_int_equal(m[10].at.line, 24);
 	assert_string_equal(m[10].at.path, "services.a.tmpfs[0]");
 	assert_string_equal(m[11].destination, "/scratch");
@@ -314,8 +314,8 @@ static void test_volumes_and_tmpfs(void **st)
 	c = svc(w, "b");
 	assert_int_equal(c->n_mounts, 1);
 	assert_string_equal(c->mounts[0].destination, "/tmp");
-	assert_true(c->mounts[0].noexec);
-	assert_false(c->mounts[0].nosuid);
+	assert_false(c->mounts[0].noexec); /* exec undoes Docker's default */
+	assert_true(c->mounts[0].nosuid && c->mounts[0].nodev);
 	assert_int_equal(c->mounts[0].at.line, 28);
 	workload_free(w);
 }
@@ -724,7 +724,7 @@ static void test_rules_fire_at_the_right_lines(void **st)
 	     "    network_mode: host\n"                                /* 16 */
 	     "    cap_add: [SYS_ADMIN]\n"                              /* 17 */
 	     "    security_opt: [seccomp:unconfined]\n"                /* 18 */
-	     "    tmpfs: /tmp\n"                                       /* 19 */
+	     "    tmpfs: /tmp:exec\n"                                  /* 19 */
 	     "    environment: {DB_PASSWORD: hunter2, API_TOKEN: \"${TOKEN}\"}\n" /* 20 */
 	     "    volumes: [\"/etc:/host/etc\"]\n", &f);              /* 21 */
 	assert_true(fires(&f, "STK401", 4));
