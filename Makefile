@@ -10,7 +10,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps demo check check-unit check-integration check-asan bench fuzz install clean
+.PHONY: all deps demo check check-unit check-integration check-asan bench fuzz eval install clean
 
 all: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --prefix=$(PREFIX) >/dev/null || { rm -rf $(BUILD); meson setup $(BUILD) --prefix=$(PREFIX); exit 1; }
@@ -35,6 +35,9 @@ bench: all
 fuzz:
 	@scripts/deps.sh fuzz
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+eval: all
+	@python3 scripts/eval_audit.py --stockade $(BUILD)/stockade
 
 install: all
 	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
