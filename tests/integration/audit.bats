@@ -77,8 +77,8 @@ check_case() {
 	check_case oci-spec "$BATS_TEST_TMPDIR"
 }
 
-@test "tmpfs in compose: the short form gets the engine's noexec,nosuid,nodev; only exec given back is STK302" {
-	skip "stockade bug: the compose frontend reports STK302 for \`tmpfs: /tmp\`, which docker and podman mount noexec,nosuid,nodev"
+@test "tmpfs in compose: the short form gets docker's noexec,nosuid,nodev; only exec given back is STK302" {
+	skip "stockade bug: the compose frontend reports STK302 for \`tmpfs: /tmp\`, which docker compose mounts rw,noexec,nosuid,nodev (docker/compose#3425)"
 	check_case tmpfs-compose
 }
 
