@@ -101,6 +101,8 @@ static int detect(const char *path, const char *text, bool named)
 	if (ends_with(base, ".json")) {
 		if (strstr(text, "\"ociVersion\""))
 			return WL_OCI;
+		if (strstr(text, "\"apiVersion\"") && strstr(text, "\"kind\""))
+			return WL_K8S; /* JSON is YAML: kubectl -o json */
 		return KIND_NONE;
 	}
 	if (ends_with(base, ".sh") || ends_with(base, ".bash") || !strcmp(base, "Makefile") || !strcmp(base, "makefile") ||

@@ -1024,10 +1024,20 @@ int fe_dockerfile(const char *text, size_t len, const char *name, struct workloa
 		size_t i = lskip(s, n);
 		if (i == n)
 			continue;
-		if (s[i] == '#')
+		if (s[i] == '#') {
 			note_comment(&d, s + i, n - i, r.line);
-		else
-			instruction(&d, &r, s + i, n - i);
+		} else {
+			/* `RUN ... # stockade:ignore STK503 reason` at the end of an instruction's first
+			 * line: a suppression of that instruction, not part of its arguments */
+			static const char tag[] = "# stockade:ignore";
+			const char *hit = memmem(s + i, n - i, tag, sizeof(tag) - 1);
+			size_t len_i = n - i;
+			if (hit && hit > s + i && is_ws(hit[-1])) {
+				note_comment(&d, hit, (size_t)(s + n - hit), r.line);
+				len_i = (size_t)(hit - (s + i));
+			}
+			instruction(&d, &r, s + i, len_i);
+		}
 	}
 	if (!d.n_stages)
 		wl_parse_error(w, at_line(&d, 1), "no FROM instruction: a Dockerfile needs at least one stage");

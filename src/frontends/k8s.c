@@ -743,6 +743,53 @@ static void read_container(struct pod *p, yaml_node_t *node, const char *list, s
 	read_ignores(&c);
 }
 
+/* Is volume `name` mounted by any container of the pod? */
+static bool volume_mounted(struct pod *p, const char *name)
+{
+	static const char *const lists[] = { "initContainers", "containers", "ephemeralContainers" };
+	struct k8s *k = p->k;
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		yaml_node_t *seq = yamlr_get(k->d, p->spec, lists[l]);
+		for (size_t i = 0; i < yamlr_seq_len(seq); i++) {
+			yaml_node_t *vms = yamlr_get(k->d, yamlr_seq_at(k->d, seq, i), "volumeMounts");
+			for (size_t j = 0; j < yamlr_seq_len(vms); j++) {
+				const char *n = yamlr_str(yamlr_get(k->d, yamlr_seq_at(k->d, vms, j), "name"));
+				if (n && strcmp(n, name) == 0)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * A hostPath volume no container mounts is still a host path in the pod: the
+ * kubelet acts on it (DirectoryOrCreate makes it on the node), an ephemeral
+ * debug container can mount it, and Pod Security baseline forbids any.  It is
+ * recorded once, on the pod's first container, at the volume.
+ */
+static void unmounted_host_paths(struct pod *p, size_t first)
+{
+	struct k8s *k = p->k;
+	if (first >= k->w->n_containers)
+		return;
+	yaml_node_t *vols = yamlr_get(k->d, p->spec, "volumes");
+	for (size_t i = 0; i < yamlr_seq_len(vols) && spend(k, 1, vols); i++) {
+		yaml_node_t *v = yamlr_seq_at(k->d, vols, i);
+		yaml_node_t *hp = yamlr_get(k->d, v, "hostPath");
+		const char *name = yamlr_str(yamlr_get(k->d, v, "name"));
+		const char *src = yamlr_str(yamlr_get(k->d, hp, "path"));
+		if (!yamlr_is_map(hp) || !name || !src || !*src || volume_mounted(p, name))
+			continue;
+		struct wl_container *wc = &k->w->containers[first];
+		struct wl_mount *m = WL_PUSH(k->w, wc->mounts, wc->n_mounts);
+		m->type = WL_MNT_BIND;
+		m->source = wl_strdup(k->w, src);
+		m->destination = arena_printf(&k->w->arena, "no container yet (volume %s)", name);
+		m->at = loc(k, v, "%s.volumes[%zu]", p->spec_path, i);
+	}
+}
+
 static void read_pod(struct pod *p)
 {
 	struct k8s *k = p->k;
@@ -754,6 +801,7 @@ static void read_pod(struct pod *p)
 	p->labels = read_labels(k, get_map(k, p->pod_meta, "labels", lpath), lpath, &p->n_labels);
 	get_seq(k, p->spec, "volumes", arena_printf(&k->w->arena, "%s.volumes", p->spec_path));
 	static const char *const lists[] = { "initContainers", "containers", "ephemeralContainers" };
+	size_t first = k->w->n_containers;
 	bool any = false;
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
 		const char *path = arena_printf(&k->w->arena, "%s.%s", p->spec_path, lists[l]);
@@ -766,6 +814,7 @@ static void read_pod(struct pod *p)
 	 * fields (hostPID, its securityContext) are still worth judging */
 	if (!any)
 		read_container(p, NULL, "containers", 0);
+	unmounted_host_paths(p, first);
 }
 
 /* Where each kind keeps its pod template, as keys below the object. */
@@ -868,7 +917,7 @@ static void read_netpol(struct k8s *k, yaml_node_t *obj, const char *prefix, con
 	/* without policyTypes, Kubernetes always implies Ingress (and Egress when egress: is given) */
 	yaml_node_t *types = spec ? get_seq(k, spec, "policyTypes", arena_printf(&k->w->arena, "%s.policyTypes", spath))
 				  : NULL;
-	np->ingress_type = !types;
+	np->ingress_type = yamlr_seq_len(types) == 0; /* an empty list is defaulted like a missing one */
 	for (size_t i = 0; i < yamlr_seq_len(types); i++) {
 		const char *t = yamlr_str(yamlr_seq_at(k->d, types, i));
 		if (t && strcmp(t, "Ingress") == 0)

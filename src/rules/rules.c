@@ -66,8 +66,7 @@ static void apply_suppressions(const struct eval *e, struct finding *f)
 {
 	const struct wl_container *c = e->c;
 	if (c && c->n_ignore && ids_cover(c->ignore, c->n_ignore, f->rule->id)) {
-		f->suppressed = true;
-		f->suppress_reason = "stockade.io/ignore annotation";
+		f->suppressed = true; /* an annotation carries no reason */
 		return;
 	}
 	if (f->at.line <= 0)
@@ -79,7 +78,7 @@ static void apply_suppressions(const struct eval *e, struct finding *f)
 		if (!ids_cover(s->ids, s->n_ids, f->rule->id))
 			continue;
 		f->suppressed = true;
-		f->suppress_reason = s->reason ? s->reason : "no reason given";
+		f->suppress_reason = s->reason; /* NULL: none given (reported as STK001) */
 		return;
 	}
 }

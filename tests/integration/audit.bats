@@ -78,7 +78,6 @@ check_case() {
 }
 
 @test "tmpfs in compose: the short form gets docker's noexec,nosuid,nodev; only exec given back is STK302" {
-	skip "stockade bug: the compose frontend reports STK302 for \`tmpfs: /tmp\`, which docker compose mounts rw,noexec,nosuid,nodev (docker/compose#3425)"
 	check_case tmpfs-compose
 }
 
@@ -143,7 +142,6 @@ check_case() {
 }
 
 @test "a suppression without a reason has no suppress_reason in the JSON (report-schema.md)" {
-	skip "stockade bug: suppress_reason is \"no reason given\" (src/rules/rules.c apply_suppressions) instead of absent"
 	run -1 --separate-stderr "$STOCKADE" audit --format json "$FIX/suppression"
 	run -0 jq -r '[.findings[] | select(.suppressed and .line == 5 and (.file | endswith("Dockerfile")))] | .[0] | has("suppress_reason")' <<<"$output"
 	[ "$output" = false ]

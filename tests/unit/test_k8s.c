@@ -720,6 +720,41 @@ static void test_suppression_comments(void **st)
 	assert_int_equal(finding("STK001", NULL)->at.line, 6);
 }
 
+/* A hostPath no container mounts is still a host path in the pod (PSS baseline forbids any). */
+static void test_unmounted_host_path_and_empty_policy_types(void **st)
+{
+	(void)st;
+	load_ok("apiVersion: v1\n"                            /* 1 */
+		"kind: Pod\n"                                 /* 2 */
+		"metadata: {name: p}\n"                       /* 3 */
+		"spec:\n"                                     /* 4 */
+		"  containers:\n"                             /* 5 */
+		"  - name: a\n"                               /* 6 */
+		"    image: x:1\n"                            /* 7 */
+		"  - name: b\n"                               /* 8 */
+		"    image: x:1\n"                            /* 9 */
+		"  volumes:\n"                                /* 10 */
+		"  - name: sock\n"                            /* 11 */
+		"    hostPath: {path: /var/run/docker.sock}\n" /* 12 */
+		"  - name: sys\n"                             /* 13 */
+		"    hostPath: {path: /sys}\n");              /* 14 */
+	eval();
+	const struct finding *f = finding("STK303", NULL);
+	assert_int_equal(f->at.line, 11);
+	assert_non_null(strstr(f->message, "volume sock"));
+	assert_int_equal(finding("STK304", NULL)->at.line, 13);
+	/* once for the pod, not once per container */
+	size_t n = 0;
+	for (size_t i = 0; i < F.n; i++)
+		n += strcmp(F.v[i].rule->id, "STK303") == 0;
+	assert_int_equal(n, 1);
+
+	/* policyTypes: [] is defaulted like a missing list: Ingress */
+	load_ok("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\n"
+		"spec:\n  podSelector: {}\n  policyTypes: []\n");
+	assert_true(W->netpols[0].ingress_type);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +775,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_rules_fire_at_the_lines, teardown_rules),
 		cmocka_unit_test_teardown(test_rules_respect_hardening_and_annotations, teardown_rules),
 		cmocka_unit_test_teardown(test_suppression_comments, teardown_rules),
+		cmocka_unit_test_teardown(test_unmounted_host_path_and_empty_policy_types, teardown_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
