@@ -779,8 +779,10 @@ static void unmounted_host_paths(struct pod *p, size_t first)
 		yaml_node_t *hp = yamlr_get(k->d, v, "hostPath");
 		const char *name = yamlr_str(yamlr_get(k->d, v, "name"));
 		const char *src = yamlr_str(yamlr_get(k->d, hp, "path"));
-		if (!yamlr_is_map(hp) || !name || !src || !*src || volume_mounted(p, name))
+		if (!yamlr_is_map(hp) || !src || !*src || (name && volume_mounted(p, name)))
 			continue;
+		if (!name)
+			name = "(no name)";
 		struct wl_container *wc = &k->w->containers[first];
 		struct wl_mount *m = WL_PUSH(k->w, wc->mounts, wc->n_mounts);
 		m->type = WL_MNT_BIND;

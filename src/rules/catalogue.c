@@ -185,7 +185,7 @@ const struct rule rule_table[] = {
 	  FIX(NULL, NULL, NULL, "name the sources (podSelector / namespaceSelector with labels) and the ports", NULL, NULL),
 	  "policy: `rules: {STK403: off}`" },
 	{ "STK404", "workload-not-isolated", SEV_LOW, LEVEL_RESTRICTED, RULE_CLUSTER,
-	  "a workload is selected by no NetworkPolicy",
+	  "a workload is selected by no NetworkPolicy that isolates its ingress (an Egress-only policy does not)",
 	  "an unselected pod accepts traffic from everywhere",
 	  FIX(NULL, NULL, NULL, "add a NetworkPolicy whose podSelector matches the workload's labels", NULL, NULL),
 	  "policy: `rules: {STK404: off}`" },

@@ -532,7 +532,7 @@ static bool secret_value(const char *v)
 		if (regcomp(&secret_shapes,
 			    "(^|[^A-Z0-9])AKIA[0-9A-Z]{16}([^A-Z0-9]|$)|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}|"
 			    "glpat-[A-Za-z0-9_-]{20}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|"
-			    "-----BEGIN ([A-Z]+ )?PRIVATE KEY-----",
+			    "-{3,}BEGIN ([A-Z]+ )?PRIVATE KEY-{3,}",
 			    REG_EXTENDED | REG_NOSUB) != 0)
 			return false;
 		secret_shapes_ready = true;
@@ -616,8 +616,11 @@ int rules_eval(const struct workload *w, const struct rule_ctx *ctx, struct find
 
 /* ---- Kubernetes NetworkPolicy, across files ---------------------------------------- */
 
+/* Does the policy isolate this workload's ingress?  Only a policy of type Ingress does. */
 static bool netpol_selects(const struct wl_netpol *np, const struct wl_container *c)
 {
+	if (!np->ingress_type)
+		return false; /* an Egress-only policy leaves ingress open */
 	if (np->selector_exprs)
 		return true; /* matchExpressions: assume it may select (never a false STK404) */
 	for (size_t i = 0; i < np->n_selector; i++) {
