@@ -24,11 +24,19 @@ now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 # the 10,000-file tree: the evaluation files copied round-robin, names kept so the kind is detected the same way
 mapfile -t SRC < <(cd "$EVAL" && find . -type f ! -name '*.json' ! -name '*.jsonl' ! -name '*.md' | sort)
 mkdir -p "$work/tree"
+# 100 files per directory, as in a repository; names keep what detection reads
+# (Dockerfile.N, docker-compose-N.yml, N-deployment.yaml)
 for ((i = 0; i < 10000; i++)); do
   f=${SRC[$((i % ${#SRC[@]}))]}
-  d=$work/tree/$((i / 100))/$i
-  mkdir -p "$d"
-  cp "$EVAL/$f" "$d/$(basename "$f")"
+  d=$work/tree/$((i / 100))
+  [ $((i % 100)) -eq 0 ] && mkdir -p "$d"
+  b=$(basename "$f")
+  case "$b" in
+    Dockerfile*|Containerfile*) n="Dockerfile.$i" ;;
+    docker-compose*|compose*) n="${b%.*}-$i.${b##*.}" ;;
+    *) n="$i-$b" ;;
+  esac
+  cp "$EVAL/$f" "$d/$n"
 done
 NTREE=$(find "$work/tree" -type f | wc -l)
 NEVAL=$(find "$EVAL" -type f ! -name '*.jsonl' ! -name '*.md' ! -name '*.json' | wc -l)
@@ -36,7 +44,7 @@ NEVAL=$(find "$EVAL" -type f ! -name '*.jsonl' ! -name '*.md' ! -name '*.json' |
 batch() {  # batch DIR RUNS -> median seconds
   local i t0 t1
   for ((i = 0; i < $2; i++)); do
-    t0=$(now_us); "$STOCKADE" audit --format json --fail-on critical "$1" >/dev/null 2>&1; t1=$(now_us)
+    t0=$(now_us); "$STOCKADE" audit --format "${FORMAT:-text}" --fail-on critical "$1" >/dev/null 2>&1; t1=$(now_us)
     echo $((t1 - t0))
   done | median
 }

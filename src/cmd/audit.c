@@ -4,6 +4,9 @@
  * This file finds and classifies inputs; frontends, rules and reports do the rest.
  */
 #include <dirent.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -27,17 +30,32 @@
 #define KIND_RUNSCAN WL__KINDS /* a file scanned for docker run lines (reported as docker-run) */
 #define KIND_NONE (-1)
 
+/* One input: found by the walk (or named), judged by a worker thread. */
+struct input {
+	char *path;
+	bool named;           /* the user named it: an unknown kind is an error */
+	char *text;           /* stdin's text (read before the workers start) */
+	size_t len;
+	/* results, written by one worker */
+	struct workload *w;
+	enum wl_kind kind;
+	struct findings f;
+	struct arena ar;      /* the rule context's allocations */
+	char *error;          /* a message for stderr */
+	bool io_error;
+	bool judged;          /* findings made; the workload (not Kubernetes) already freed */
+};
+
 struct audit {
 	const char **excludes;
 	size_t n_excludes;
 	int forced_kind; /* --type, or KIND_NONE */
 	bool io_error;
-	/* inputs */
-	struct workload **ws;
-	size_t n_ws;
-	const char **files;
-	enum wl_kind *kinds;
-	size_t n_files;
+	struct input *in;
+	size_t n_in, cap_in;
+	/* judging */
+	const struct policy *pol;
+	int level;            /* --level, or -1 for the policy's */
 };
 
 static int kind_from_type(const char *t)
@@ -146,16 +164,21 @@ static bool excluded(const struct audit *a, const char *path, bool dir)
 	return false;
 }
 
-static void add_input(struct audit *a, const char *path, struct workload *w, enum wl_kind kind)
+static struct input *add_input(struct audit *a, const char *path, bool named)
 {
-	a->ws = realloc(a->ws, (a->n_ws + 1) * sizeof(*a->ws));
-	a->files = realloc(a->files, (a->n_files + 1) * sizeof(*a->files));
-	a->kinds = realloc(a->kinds, (a->n_files + 1) * sizeof(*a->kinds));
-	if (!a->ws || !a->files || !a->kinds)
+	if (a->n_in == a->cap_in) {
+		a->cap_in = a->cap_in ? a->cap_in * 2 : 64;
+		a->in = realloc(a->in, a->cap_in * sizeof(*a->in));
+		if (!a->in)
+			abort();
+	}
+	struct input *in = &a->in[a->n_in++];
+	memset(in, 0, sizeof(*in));
+	in->path = strdup(path);
+	in->named = named;
+	if (!in->path)
 		abort();
-	a->ws[a->n_ws++] = w;
-	a->files[a->n_files] = strdup(path);
-	a->kinds[a->n_files++] = kind;
+	return in;
 }
 
 static int run_frontend(int kind, const char *text, size_t len, const char *path, struct workload **w)
@@ -176,50 +199,115 @@ static int run_frontend(int kind, const char *text, size_t len, const char *path
 	}
 }
 
-static void audit_text(struct audit *a, const char *path, const char *text, size_t len, bool named)
+static void set_error(struct input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct input *in, const char *fmt, ...)
 {
-	int kind = a->forced_kind != KIND_NONE ? a->forced_kind : detect(path, text, named);
-	if (kind == KIND_NONE) {
-		if (named) {
-			fprintf(stderr, "stockade: audit: %s: cannot tell what kind of file this is; name it with --type "
-					"(dockerfile, compose, kubernetes, oci, docker-run)\n", path);
-			a->io_error = true;
-		}
-		return;
-	}
-	struct workload *w = NULL;
-	if (run_frontend(kind, text, len, path, &w) < 0 || !w) {
-		fprintf(stderr, "stockade: audit: %s\n", err_msg());
-		a->io_error = true;
-		return;
-	}
-	add_input(a, path, w, kind == KIND_RUNSCAN ? WL_DOCKER_RUN : (enum wl_kind)kind);
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&in->error, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	in->io_error = true;
 }
 
-static void audit_file(struct audit *a, const char *path, bool named)
+/* Classify, describe and judge one input (in a worker thread: touches only `in`). */
+static void judge_text(const struct audit *a, struct input *in, const char *text, size_t len)
 {
+	int kind = a->forced_kind != KIND_NONE ? a->forced_kind : detect(in->path, text, in->named);
+	if (kind == KIND_NONE) {
+		if (in->named)
+			set_error(in, "%s: cannot tell what kind of file this is; name it with --type "
+				      "(dockerfile, compose, kubernetes, oci, docker-run)", in->path);
+		return;
+	}
+	if (run_frontend(kind, text, len, in->path, &in->w) < 0 || !in->w) {
+		set_error(in, "%s", err_msg());
+		in->w = NULL;
+		return;
+	}
+	in->kind = kind == KIND_RUNSCAN ? WL_DOCKER_RUN : (enum wl_kind)kind;
+	struct rule_ctx ctx;
+	if (a->pol) {
+		char abs[PATH_MAX];
+		struct policy_subject subj = { .bundle = realpath(in->path, abs) ? abs : in->path };
+		policy_rule_ctx(a->pol, &subj, &in->ar, &ctx);
+	} else {
+		rule_ctx_default(&ctx);
+	}
+	if (a->level >= 0)
+		ctx.level = (enum level)a->level;
+	rules_eval(in->w, &ctx, &in->f);
+	/* only Kubernetes workloads are needed later (NetworkPolicy rules across files) */
+	if (in->kind != WL_K8S) {
+		workload_free(in->w);
+		in->w = NULL;
+		in->judged = true;
+	}
+}
+
+static void judge_input(const struct audit *a, struct input *in)
+{
+	if (in->text) {
+		judge_text(a, in, in->text, in->len);
+		return;
+	}
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	int r = read_file_at(AT_FDCWD, path, AUDIT_FILE_MAX, &text, &len);
+	int r = read_file_at(AT_FDCWD, in->path, AUDIT_FILE_MAX, &text, &len);
 	if (r < 0) {
-		fprintf(stderr, "stockade: audit: cannot read %s: %s\n", path,
-			r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
-		a->io_error = true;
+		set_error(in, "cannot read %s: %s", in->path, r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
 		return;
 	}
 	if (memchr(text, '\0', len)) {
-		if (named) {
-			fprintf(stderr, "stockade: audit: %s is a binary file, not something to audit\n", path);
-			a->io_error = true;
-		}
+		if (in->named)
+			set_error(in, "%s is a binary file, not something to audit", in->path);
 		return;
 	}
-	audit_text(a, path, text, len, named);
+	judge_text(a, in, text, len);
 }
 
-static int cmp_str(const void *x, const void *y)
+struct pool {
+	struct audit *a;
+	atomic_size_t next;
+};
+
+static void *worker(void *arg)
 {
-	return strcmp(*(char *const *)x, *(char *const *)y);
+	struct pool *p = arg;
+	for (size_t i; (i = atomic_fetch_add(&p->next, 1)) < p->a->n_in;)
+		judge_input(p->a, &p->a->in[i]);
+	return NULL;
+}
+
+/* Files are independent until the NetworkPolicy rules: judge them on every core. */
+static void judge_all(struct audit *a)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cpus > 1 ? (size_t)cpus : 1;
+	if (n > 16)
+		n = 16;
+	if (n > a->n_in)
+		n = a->n_in ? a->n_in : 1;
+	struct pool p = { .a = a };
+	atomic_init(&p.next, 0);
+	pthread_t th[16];
+	size_t started = 0;
+	for (size_t i = 1; i < n; i++)
+		if (pthread_create(&th[started], NULL, worker, &p) == 0)
+			started++;
+	worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+}
+
+struct dent {
+	char *name;
+	unsigned char type;
+};
+
+static int cmp_dent(const void *x, const void *y)
+{
+	return strcmp(((const struct dent *)x)->name, ((const struct dent *)y)->name);
 }
 
 static void audit_dir(struct audit *a, const char *dir, int depth)
@@ -232,38 +320,43 @@ static void audit_dir(struct audit *a, const char *dir, int depth)
 		a->io_error = true;
 		return;
 	}
-	char **names = NULL;
-	size_t n = 0;
+	struct dent *ents = NULL;
+	size_t n = 0, cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
 			continue;
-		names = realloc(names, (n + 1) * sizeof(*names));
-		if (!names)
-			abort();
-		names[n++] = strdup(e->d_name);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ents = realloc(ents, cap * sizeof(*ents));
+			if (!ents)
+				abort();
+		}
+		ents[n].name = strdup(e->d_name);
+		ents[n++].type = e->d_type;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str); /* deterministic order */
+	qsort(ents, n, sizeof(*ents), cmp_dent); /* deterministic order */
 	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX];
 		if (!strcmp(dir, "."))
-			snprintf(path, sizeof(path), "%s", names[i]); /* report "Dockerfile", not "./Dockerfile" */
+			snprintf(path, sizeof(path), "%s", ents[i].name); /* report "Dockerfile", not "./Dockerfile" */
 		else
-			snprintf(path, sizeof(path), "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", names[i]);
+			snprintf(path, sizeof(path), "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", ents[i].name);
+		/* the type readdir gave (no stat per file); symlinks are not followed */
+		unsigned char t = ents[i].type;
 		struct stat st;
-		if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
-			bool isdir = S_ISDIR(st.st_mode);
-			if (!excluded(a, path, isdir)) {
-				if (isdir)
-					audit_dir(a, path, depth + 1);
-				else if (S_ISREG(st.st_mode))
-					audit_file(a, path, false);
-			}
+		if (t == DT_UNKNOWN && lstat(path, &st) == 0)
+			t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+		if ((t == DT_DIR || t == DT_REG) && !excluded(a, path, t == DT_DIR)) {
+			if (t == DT_DIR)
+				audit_dir(a, path, depth + 1);
+			else
+				add_input(a, path, false);
 		}
-		free(names[i]);
+		free(ents[i].name);
 	}
-	free(names);
+	free(ents);
 }
 
 int cmd_audit(struct globals *g, int argc, char **argv)
@@ -323,65 +416,108 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	a.pol = pol;
+	a.level = level ? lvl : (pol ? -1 : LEVEL_RESTRICTED);
+
+	/* inputs: --docker-run lines, then the paths (directories walked in name order) */
 	for (size_t i = 0; i < runs.n; i++) {
-		struct workload *w = NULL;
-		if (fe_docker_run(runs.v[i], "--docker-run", 0, &w) < 0 || !w) {
-			fprintf(stderr, "stockade: audit: %s\n", err_msg());
-			a.io_error = true;
-			continue;
-		}
-		add_input(&a, "--docker-run", w, WL_DOCKER_RUN);
+		struct input *in = add_input(&a, "--docker-run", true);
+		in->text = strdup(runs.v[i]);
+		in->len = strlen(runs.v[i]);
+		in->named = true;
+		if (!in->text)
+			abort();
 	}
+	int forced = a.forced_kind;
 	if (npos == 0 && runs.n == 0)
 		audit_dir(&a, ".", 0);
 	for (int i = 0; i < npos; i++) {
 		struct stat st;
 		if (!strcmp(pos[i], "-")) {
-			_cleanup_free_ char *text = NULL;
-			size_t len;
-			if (read_fd_all(STDIN_FILENO, AUDIT_FILE_MAX, &text, &len) < 0) {
-				fprintf(stderr, "stockade: audit: cannot read standard input: %s\n", strerror(errno));
-				a.io_error = true;
-				continue;
-			}
-			audit_text(&a, "-", text, len, true);
+			struct input *in = add_input(&a, "-", true);
+			if (read_fd_all(STDIN_FILENO, AUDIT_FILE_MAX, &in->text, &in->len) < 0 || !in->text)
+				set_error(in, "cannot read standard input: %s", strerror(errno));
 		} else if (stat(pos[i], &st) < 0) {
 			fprintf(stderr, "stockade: audit: %s: %s\n", pos[i], strerror(errno));
 			a.io_error = true;
 		} else if (S_ISDIR(st.st_mode)) {
 			audit_dir(&a, pos[i], 0);
 		} else {
-			audit_file(&a, pos[i], true);
+			add_input(&a, pos[i], true);
 		}
 	}
+	/* a --docker-run line is a command line whatever --type says */
+	if (runs.n) {
+		a.forced_kind = KIND_NONE;
+		for (size_t i = 0; i < runs.n; i++) {
+			struct input *in = &a.in[i];
+			if (fe_docker_run(in->text, "--docker-run", 0, &in->w) < 0 || !in->w) {
+				set_error(in, "%s", err_msg());
+				in->w = NULL;
+				continue;
+			}
+			in->kind = WL_DOCKER_RUN;
+			struct rule_ctx ctx;
+			if (pol) {
+				struct policy_subject subj = { 0 };
+				policy_rule_ctx(pol, &subj, &in->ar, &ctx);
+			} else {
+				rule_ctx_default(&ctx);
+			}
+			if (a.level >= 0)
+				ctx.level = (enum level)a.level;
+			rules_eval(in->w, &ctx, &in->f);
+			free(in->text);
+			in->text = NULL;
+		}
+		a.forced_kind = forced;
+	}
+	/* the rest in parallel (a --docker-run input is done: it has a workload or an error) */
+	struct audit rest = a;
+	rest.in = a.in + runs.n;
+	rest.n_in = a.n_in - runs.n;
+	judge_all(&rest);
 
-	/* judge */
+	/* merge, in input order; the NetworkPolicy rules need every Kubernetes file at once */
 	struct findings f = { 0 };
 	struct arena ar = { 0 };
-	struct rule_ctx ctx;
-	for (size_t i = 0; i < a.n_ws; i++) {
-		if (pol) {
-			char abs[PATH_MAX];
-			struct policy_subject subj = { .bundle = realpath(a.files[i], abs) ? abs : a.files[i] };
-			policy_rule_ctx(pol, &subj, &ar, &ctx);
-			if (level)
-				ctx.level = (enum level)lvl;
-		} else {
-			rule_ctx_default(&ctx);
-			ctx.level = (enum level)lvl;
+	struct workload **ws = calloc(a.n_in + 1, sizeof(*ws));
+	const char **files = calloc(a.n_in + 1, sizeof(*files));
+	enum wl_kind *kinds = calloc(a.n_in + 1, sizeof(*kinds));
+	size_t nw = 0, nk = 0;
+	if (!ws || !files || !kinds)
+		abort();
+	for (size_t i = 0; i < a.n_in; i++) {
+		struct input *in = &a.in[i];
+		if (in->error)
+			fprintf(stderr, "stockade: audit: %s\n", in->error);
+		a.io_error |= in->io_error;
+		if (!in->w && !in->judged)
+			continue;
+		if (in->w)
+			ws[nk++] = in->w;
+		files[nw] = in->path;
+		kinds[nw++] = in->kind;
+		for (size_t k = 0; k < in->f.n; k++) {
+			if (f.n == f.cap) {
+				f.cap = f.cap ? f.cap * 2 : 256;
+				f.v = realloc(f.v, f.cap * sizeof(*f.v));
+				if (!f.v)
+					abort();
+			}
+			f.v[f.n++] = in->f.v[k]; /* strings stay in the input's arena until the end */
 		}
-		rules_eval(a.ws[i], &ctx, &f);
 	}
+	struct rule_ctx ctx;
 	if (pol) {
 		struct policy_subject subj = { 0 };
 		policy_rule_ctx(pol, &subj, &ar, &ctx);
-		if (level)
-			ctx.level = (enum level)lvl;
 	} else {
 		rule_ctx_default(&ctx);
-		ctx.level = (enum level)lvl;
 	}
-	rules_eval_cluster(a.ws, a.n_ws, &ctx, &f);
+	if (a.level >= 0)
+		ctx.level = (enum level)a.level;
+	rules_eval_cluster(ws, nk, &ctx, &f);
 	findings_sort(&f);
 
 	FILE *out = stdout;
@@ -391,7 +527,7 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 		out = stdout;
 	}
 	struct report_opts ro = { .tool = "stockade audit", .show_suppressed = show_suppressed, .fail_on = (enum severity)sev,
-		.files = a.files, .n_files = a.n_files, .kinds = a.kinds,
+		.files = files, .n_files = nw, .kinds = kinds,
 		.colour = fmt == REPORT_TEXT && out == stdout && isatty(STDOUT_FILENO) && !no_color && !getenv("NO_COLOR") };
 	if (report_write(out, (enum report_format)fmt, &f, &ro) < 0) {
 		fprintf(stderr, "stockade: audit: %s\n", err_msg());
@@ -405,13 +541,19 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 
 	findings_free(&f);
 	arena_free(&ar);
-	for (size_t i = 0; i < a.n_ws; i++)
-		workload_free(a.ws[i]);
-	for (size_t i = 0; i < a.n_files; i++)
-		free((char *)a.files[i]);
-	free(a.ws);
-	free(a.files);
-	free(a.kinds);
+	for (size_t i = 0; i < a.n_in; i++) {
+		struct input *in = &a.in[i];
+		workload_free(in->w);
+		findings_free(&in->f);
+		arena_free(&in->ar);
+		free(in->path);
+		free(in->text);
+		free(in->error);
+	}
+	free(a.in);
+	free(ws);
+	free(files);
+	free(kinds);
 	policy_free(pol);
 	free(pos);
 	strv_free(&excludes);

@@ -47,41 +47,57 @@ static void put_attr(FILE *out, const char *name, const char *value)
 }
 
 /* The inputs, one suite each: opts->files in order, then files only the
- * findings name, then (NULL) for findings without a file. */
+ * findings name, then (NULL) for findings without a file.  Each finding's
+ * suite is looked up once (slot), so the report is linear in its size. */
 struct suites {
 	const char **v;
 	size_t n;
 	bool has_null;
+	size_t *slot;  /* per finding: its suite, n for the NULL suite */
+	size_t *first; /* per suite (n+1 entries): start of its findings in `order` */
+	size_t *order; /* finding indices grouped by suite, in their original order */
 };
-
-static bool suites_has(const struct suites *s, const char *file)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], file) == 0)
-			return true;
-	return false;
-}
 
 static void suites_collect(struct suites *s, const struct findings *f, const struct report_opts *o)
 {
 	size_t max = (o->files ? o->n_files : 0) + f->n;
+	struct strmap idx = { 0 };
 	s->v = calloc(max + 1, sizeof(*s->v));
-	if (!s->v)
+	s->slot = calloc(f->n + 1, sizeof(*s->slot));
+	s->order = calloc(f->n + 1, sizeof(*s->order));
+	if (!s->v || !s->slot || !s->order)
 		abort();
 	for (size_t i = 0; o->files && i < o->n_files; i++)
-		if (o->files[i] && !suites_has(s, o->files[i]))
+		if (o->files[i] && strmap_put(&idx, o->files[i], s->n) == s->n)
 			s->v[s->n++] = o->files[i];
-	for (size_t i = 0; i < f->n; i++) {
-		if (!f->v[i].at.file)
-			s->has_null = true;
-		else if (!suites_has(s, f->v[i].at.file))
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].at.file && strmap_put(&idx, f->v[i].at.file, s->n) == s->n)
 			s->v[s->n++] = f->v[i].at.file;
+	s->first = calloc(s->n + 2, sizeof(*s->first));
+	if (!s->first)
+		abort();
+	for (size_t i = 0; i < f->n; i++) {
+		s->slot[i] = f->v[i].at.file ? strmap_get(&idx, f->v[i].at.file) : s->n;
+		s->has_null |= !f->v[i].at.file;
+		s->first[s->slot[i] + 1]++;
 	}
+	for (size_t k = 0; k <= s->n; k++)
+		s->first[k + 1] += s->first[k];
+	size_t *fill = calloc(s->n + 1, sizeof(*fill));
+	if (!fill)
+		abort();
+	for (size_t i = 0; i < f->n; i++)
+		s->order[s->first[s->slot[i]] + fill[s->slot[i]]++] = i;
+	free(fill);
+	strmap_free(&idx);
 }
 
-static bool in_suite(const struct finding *fi, const char *file)
+static void suites_free(struct suites *s)
 {
-	return file ? fi->at.file && strcmp(fi->at.file, file) == 0 : !fi->at.file;
+	free(s->v);
+	free(s->slot);
+	free(s->first);
+	free(s->order);
 }
 
 static bool shown(const struct finding *fi, const struct report_opts *o)
@@ -98,12 +114,12 @@ struct tally {
 	size_t tests, failures, skipped;
 };
 
-static struct tally suite_tally(const struct findings *f, const struct report_opts *o, const char *file)
+static struct tally suite_tally(const struct findings *f, const struct report_opts *o, const struct suites *s, size_t k)
 {
 	struct tally t = { 0 };
-	for (size_t i = 0; i < f->n; i++) {
-		const struct finding *fi = &f->v[i];
-		if (!in_suite(fi, file) || !shown(fi, o))
+	for (size_t j = s->first[k]; j < s->first[k + 1]; j++) {
+		const struct finding *fi = &f->v[s->order[j]];
+		if (!shown(fi, o))
 			continue;
 		t.tests++;
 		t.failures += failing(fi, o);
@@ -183,17 +199,19 @@ static void write_testcase(FILE *out, const struct finding *fi, const struct rep
 	fputs("    </testcase>\n", out);
 }
 
-static void write_suite(FILE *out, const struct findings *f, const struct report_opts *o, const char *file)
+static void write_suite(FILE *out, const struct findings *f, const struct report_opts *o, const struct suites *s, size_t k)
 {
+	const char *file = k < s->n ? s->v[k] : NULL;
 	const char *name = file ? file : o->tool ? o->tool : "stockade";
-	struct tally t = suite_tally(f, o, file);
+	struct tally t = suite_tally(f, o, s, k);
 	fputs("  <testsuite", out);
 	put_attr(out, "name", name);
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", t.tests, t.failures, t.skipped);
 	bool any = false;
-	for (size_t i = 0; i < f->n; i++) {
-		if (in_suite(&f->v[i], file) && shown(&f->v[i], o)) {
-			write_testcase(out, &f->v[i], o, name);
+	for (size_t j = s->first[k]; j < s->first[k + 1]; j++) {
+		const struct finding *fi = &f->v[s->order[j]];
+		if (shown(fi, o)) {
+			write_testcase(out, fi, o, name);
 			any = true;
 		}
 	}
@@ -213,7 +231,7 @@ void report_write_junit(FILE *out, const struct findings *f, const struct report
 	for (size_t i = 0; i <= s.n; i++) {
 		if (i == s.n && !s.has_null)
 			break;
-		struct tally t = suite_tally(f, o, i < s.n ? s.v[i] : NULL);
+		struct tally t = suite_tally(f, o, &s, i);
 		all.tests += t.tests;
 		all.failures += t.failures;
 		all.skipped += t.skipped;
@@ -222,9 +240,9 @@ void report_write_junit(FILE *out, const struct findings *f, const struct report
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", all.tests, all.failures,
 		all.skipped);
 	for (size_t i = 0; i < s.n; i++)
-		write_suite(out, f, o, s.v[i]);
+		write_suite(out, f, o, &s, i);
 	if (s.has_null)
-		write_suite(out, f, o, NULL);
+		write_suite(out, f, o, &s, s.n);
 	fputs("</testsuites>\n", out);
-	free(s.v);
+	suites_free(&s);
 }

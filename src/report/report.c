@@ -97,14 +97,90 @@ const char *report_fix_for(const struct finding *fi, enum wl_kind kind)
 	return NULL;
 }
 
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+size_t strmap_put(struct strmap *m, const char *key, size_t val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct strmap nm = { .cap = m->cap ? m->cap * 2 : 64 };
+		nm.keys = calloc(nm.cap, sizeof(*nm.keys));
+		nm.vals = calloc(nm.cap, sizeof(*nm.vals));
+		if (!nm.keys || !nm.vals)
+			abort();
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->keys[i])
+				strmap_put(&nm, m->keys[i], m->vals[i]);
+		strmap_free(m);
+		*m = nm;
+	}
+	for (size_t i = str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->keys[i]) {
+			m->keys[i] = key;
+			m->vals[i] = val;
+			m->n++;
+			return val;
+		}
+		if (strcmp(m->keys[i], key) == 0)
+			return m->vals[i];
+	}
+}
+
+size_t strmap_get(const struct strmap *m, const char *key)
+{
+	if (!m->cap || !key)
+		return SIZE_MAX;
+	for (size_t i = str_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->keys[i], key) == 0)
+			return m->vals[i];
+	return SIZE_MAX;
+}
+
+void strmap_free(struct strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static __thread struct strmap file_index;
+static __thread const struct report_opts *file_index_opts;
+
+void report_index_files(const struct report_opts *o)
+{
+	report_index_clear();
+	for (size_t i = 0; o->files && i < o->n_files; i++)
+		if (o->files[i])
+			strmap_put(&file_index, o->files[i], i);
+	file_index_opts = o;
+}
+
+void report_index_clear(void)
+{
+	strmap_free(&file_index);
+	file_index_opts = NULL;
+}
+
 enum wl_kind report_kind_of(const struct report_opts *o, const char *file)
 {
 	if (!file || !o->files || !o->kinds)
 		return WL_OCI;
-	for (size_t i = 0; i < o->n_files; i++)
-		if (o->files[i] && strcmp(o->files[i], file) == 0)
-			return (unsigned)o->kinds[i] < WL__KINDS ? o->kinds[i] : WL_OCI;
-	return WL_OCI;
+	size_t i = SIZE_MAX;
+	if (file_index_opts == o) {
+		i = strmap_get(&file_index, file);
+	} else {
+		for (size_t k = 0; k < o->n_files && i == SIZE_MAX; k++)
+			if (o->files[k] && strcmp(o->files[k], file) == 0)
+				i = k;
+	}
+	if (i == SIZE_MAX)
+		return WL_OCI;
+	return (unsigned)o->kinds[i] < WL__KINDS ? o->kinds[i] : WL_OCI;
 }
 
 const char *report_fix(const struct report_opts *o, const struct finding *fi)
@@ -112,21 +188,15 @@ const char *report_fix(const struct report_opts *o, const struct finding *fi)
 	return report_fix_for(fi, report_kind_of(o, fi->at.file));
 }
 
-static bool file_seen_before(const struct findings *f, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (f->v[j].at.file && strcmp(f->v[j].at.file, f->v[i].at.file) == 0)
-			return true;
-	return false;
-}
 
 void report_count(const struct findings *f, const struct report_opts *o, struct report_counts *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->files = o->files ? o->n_files : 0;
+	struct strmap seen = { 0 };
 	for (size_t i = 0; i < f->n; i++) {
 		const struct finding *fi = &f->v[i];
-		if (!o->files && fi->at.file && !file_seen_before(f, i))
+		if (!o->files && fi->at.file && strmap_put(&seen, fi->at.file, i) == i)
 			c->files++;
 		if (fi->suppressed) {
 			c->suppressed++;
@@ -136,6 +206,7 @@ void report_count(const struct findings *f, const struct report_opts *o, struct 
 		c->by_sev[report_sev(fi)]++;
 		c->failing += report_sev(fi) >= o->fail_on;
 	}
+	strmap_free(&seen);
 }
 
 /* --- UTF-8 --- */
@@ -200,6 +271,16 @@ char *report_utf8_clean(const char *s)
 {
 	if (!s)
 		return NULL;
+	/* the common case: plain ASCII, nothing to clean */
+	const char *q = s;
+	while (*q > 0 && *q < 0x7f)
+		q++;
+	if (!*q) {
+		char *copy = strdup(s);
+		if (!copy)
+			abort();
+		return copy;
+	}
 	/* Every invalid byte becomes three: at most three times as long. */
 	size_t len = strlen(s);
 	char *out = malloc(3 * len + 1);
@@ -252,6 +333,14 @@ static const char *const sev_colour[SEV__MAX] = {
 static void put_text(FILE *out, const char *s)
 {
 	while (s && *s) {
+		/* printable ASCII goes out in one write */
+		const char *run = s;
+		while (*s >= 0x20 && *s < 0x7f)
+			s++;
+		if (s > run)
+			fwrite(run, 1, (size_t)(s - run), out);
+		if (!*s)
+			break;
 		uint32_t cp;
 		s += report_utf8_next(s, &cp);
 		if (cp < 0x20 || cp == 0x7F)
@@ -398,17 +487,22 @@ static struct json_object *json_finding(const struct finding *fi, const struct r
 	return j;
 }
 
-static size_t findings_in(const struct findings *f, const char *file)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < f->n; i++)
-		n += !f->v[i].suppressed && f->v[i].at.file && strcmp(f->v[i].at.file, file) == 0;
-	return n;
-}
-
 static struct json_object *json_files(const struct findings *f, const struct report_opts *o)
 {
 	struct json_object *a = json_object_new_array();
+	/* the unsuppressed findings of each file, counted in one pass */
+	size_t *count = calloc(o->files ? o->n_files + 1 : 1, sizeof(*count));
+	struct strmap idx = { 0 };
+	if (!count)
+		abort();
+	for (size_t i = 0; o->files && i < o->n_files; i++)
+		if (o->files[i])
+			strmap_put(&idx, o->files[i], i);
+	for (size_t i = 0; i < f->n; i++) {
+		size_t k = f->v[i].suppressed ? SIZE_MAX : strmap_get(&idx, f->v[i].at.file);
+		if (k != SIZE_MAX)
+			count[k]++;
+	}
 	for (size_t i = 0; o->files && i < o->n_files; i++) {
 		if (!o->files[i])
 			continue;
@@ -416,9 +510,13 @@ static struct json_object *json_files(const struct findings *f, const struct rep
 		report_json_add_str(j, "path", o->files[i]);
 		if (o->kinds && (unsigned)o->kinds[i] < WL__KINDS)
 			json_object_object_add(j, "kind", json_object_new_string(wl_kind_names[o->kinds[i]]));
-		json_object_object_add(j, "findings", json_object_new_int64((int64_t)findings_in(f, o->files[i])));
+		/* a file named twice counts its findings once, at its first entry */
+		size_t first = strmap_get(&idx, o->files[i]);
+		json_object_object_add(j, "findings", json_object_new_int64((int64_t)(first == i ? count[i] : count[first])));
 		json_object_array_add(a, j);
 	}
+	strmap_free(&idx);
+	free(count);
 	return a;
 }
 
@@ -471,6 +569,7 @@ int report_write(FILE *out, enum report_format fmt, const struct findings *f, co
 		f = &none;
 	if (!o)
 		o = &defaults;
+	report_index_files(o);
 	switch (fmt) {
 	case REPORT_TEXT:
 		report_write_text(out, f, o);
@@ -485,8 +584,10 @@ int report_write(FILE *out, enum report_format fmt, const struct findings *f, co
 		report_write_junit(out, f, o);
 		break;
 	default:
+		report_index_clear();
 		return err_set(EINVAL, "unknown report format %d", (int)fmt);
 	}
+	report_index_clear();
 	if (fflush(out) != 0 || ferror(out))
 		return err_sys(errno ? errno : EIO, "writing the report");
 	return 0;

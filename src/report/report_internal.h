@@ -36,6 +36,22 @@ struct report_counts {
 };
 void report_count(const struct findings *f, const struct report_opts *o, struct report_counts *c);
 
+/* A string -> index map (open addressing), so that reports over thousands of
+ * files stay linear: the file of each finding is looked up, not searched for. */
+struct strmap {
+	const char **keys;
+	size_t *vals;
+	size_t cap, n;
+};
+/* Insert key -> val unless the key is there; returns the value stored for key. */
+size_t strmap_put(struct strmap *m, const char *key, size_t val);
+/* The value of key, or SIZE_MAX. */
+size_t strmap_get(const struct strmap *m, const char *key);
+void strmap_free(struct strmap *m);
+/* For the length of one report_write: opts->files indexed (report_kind_of uses it). */
+void report_index_files(const struct report_opts *o);
+void report_index_clear(void);
+
 #define REPORT_REPLACEMENT 0xFFFDu
 /* Decode one code point of `s` (not at its NUL): returns the bytes consumed
  * (>= 1); an invalid or truncated sequence yields U+FFFD for its first byte. */

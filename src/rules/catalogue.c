@@ -4,6 +4,8 @@
  * Fix hints are per input kind: [WL_OCI], [WL_DOCKERFILE], [WL_COMPOSE],
  * [WL_K8S], [WL_DOCKER_RUN], [WL_PROC] (scan: how to restart it fixed).
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -293,12 +295,31 @@ const struct rule rule_table[] = {
 };
 const size_t rule_count = ARRAY_SIZE(rule_table);
 
+/* "STK" + three digits -> the rule: a table indexed by the number, built once
+ * (rules ask for rules by ID on every check of every container). */
+static const struct rule *by_number[1000];
+static pthread_once_t by_number_once = PTHREAD_ONCE_INIT;
+
+static void index_rules(void)
+{
+	for (size_t i = 0; i < rule_count; i++)
+		by_number[atoi(rule_table[i].id + 3)] = &rule_table[i];
+}
+
 const struct rule *rule_find(const char *id)
 {
-	for (size_t i = 0; id && i < rule_count; i++)
-		if (strcasecmp(rule_table[i].id, id) == 0)
-			return &rule_table[i];
-	return NULL;
+	if (!id || strncasecmp(id, "STK", 3) != 0)
+		return NULL;
+	int n = 0;
+	for (int i = 3; i < 6; i++) {
+		if (id[i] < '0' || id[i] > '9')
+			return NULL;
+		n = n * 10 + (id[i] - '0');
+	}
+	if (id[6] != '\0')
+		return NULL;
+	pthread_once(&by_number_once, index_rules);
+	return by_number[n];
 }
 
 size_t rule_index(const struct rule *r)

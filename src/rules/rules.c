@@ -6,6 +6,7 @@
  * so only the rules about what an image itself decides judge it.
  */
 #include <fnmatch.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -522,21 +523,25 @@ static bool literal_value(const char *v)
 
 static regex_t secret_shapes;
 static bool secret_shapes_ready;
+static pthread_once_t secret_shapes_once = PTHREAD_ONCE_INIT;
+
+/* AWS access key id, GitHub/GitLab/Slack/Stripe tokens, PEM private keys (audit judges files in parallel) */
+static void secret_shapes_compile(void)
+{
+	secret_shapes_ready = regcomp(&secret_shapes,
+			    "(^|[^A-Z0-9])AKIA[0-9A-Z]{16}([^A-Z0-9]|$)|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}|"
+			    "glpat-[A-Za-z0-9_-]{20}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|"
+			    "-{3,}BEGIN ([A-Z]+ )?PRIVATE KEY-{3,}",
+			    REG_EXTENDED | REG_NOSUB) == 0;
+}
 
 static bool secret_value(const char *v)
 {
 	if (!v)
 		return false;
-	if (!secret_shapes_ready) {
-		/* AWS access key id, GitHub/GitLab/Slack/Stripe tokens, PEM private keys */
-		if (regcomp(&secret_shapes,
-			    "(^|[^A-Z0-9])AKIA[0-9A-Z]{16}([^A-Z0-9]|$)|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}|"
-			    "glpat-[A-Za-z0-9_-]{20}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|"
-			    "-{3,}BEGIN ([A-Z]+ )?PRIVATE KEY-{3,}",
-			    REG_EXTENDED | REG_NOSUB) != 0)
-			return false;
-		secret_shapes_ready = true;
-	}
+	pthread_once(&secret_shapes_once, secret_shapes_compile);
+	if (!secret_shapes_ready)
+		return false;
 	return regexec(&secret_shapes, v, 0, NULL, 0) == 0;
 }
 

@@ -10,7 +10,9 @@ struct arena_chunk {
 	max_align_t data[];
 };
 
-#define CHUNK_MIN (16 * 1024)
+/* Chunks start small and double: audit keeps thousands of small arenas alive at once. */
+#define CHUNK_FIRST (2 * 1024)
+#define CHUNK_MAX (64 * 1024)
 
 static NORETURN void oom(void)
 {
@@ -27,7 +29,8 @@ void *arena_alloc(struct arena *a, size_t n)
 	if (n == 0)
 		n = align;
 	if (!c || c->size - c->used < n) {
-		size_t size = n > CHUNK_MIN ? n : CHUNK_MIN;
+		size_t next = c ? (c->size >= CHUNK_MAX ? CHUNK_MAX : c->size * 2) : CHUNK_FIRST;
+		size_t size = n > next ? n : next;
 		if (size > SIZE_MAX - sizeof(*c))
 			oom();
 		c = malloc(sizeof(*c) + size);
