@@ -7,10 +7,57 @@
 
 #include "util/err.h"
 
+/*
+ * libyaml's scanner does work proportional to the flow nesting depth for every
+ * token, so "[[[[..." is quadratic (20,000 levels: over a second).  Nothing
+ * real nests that deep: refuse past YAMLR_MAX_DEPTH.  A text with few brackets
+ * cannot be that deep and skips the check; otherwise the event parser measures
+ * the depth and stops as soon as it is exceeded, before the cost grows.
+ */
+#define YAMLR_MAX_DEPTH 512
+
+static int check_depth(const char *text, size_t len, const char *name)
+{
+	size_t opens = 0;
+	for (size_t i = 0; i < len; i++)
+		opens += text[i] == '[' || text[i] == '{';
+	if (opens <= YAMLR_MAX_DEPTH)
+		return 0;
+	yaml_parser_t p;
+	if (!yaml_parser_initialize(&p))
+		return err_set(ENOMEM, "%s: cannot initialise the YAML parser", name);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	int depth = 0, r = 0;
+	for (;;) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&p, &ev))
+			break; /* the loader reports syntax errors with their place */
+		yaml_event_type_t t = ev.type;
+		int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
+		yaml_event_delete(&ev);
+		if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+			depth--;
+		if (depth > YAMLR_MAX_DEPTH) {
+			r = err_set(EINVAL, "%s:%d:%d: invalid YAML: nested deeper than %d levels", name, line, col,
+				    YAMLR_MAX_DEPTH);
+			break;
+		}
+		if (t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&p);
+	return r;
+}
+
 int yamlr_load(const char *text, size_t len, const char *name, struct yamlr *y)
 {
 	yaml_parser_t p;
 	memset(y, 0, sizeof(*y));
+	int dr = check_depth(text, len, name);
+	if (dr < 0)
+		return dr;
 	if (!yaml_parser_initialize(&p))
 		return err_set(ENOMEM, "%s: cannot initialise the YAML parser", name);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
