@@ -196,7 +196,9 @@ TOML
   need dockerd podman
   local d=$BATS_TEST_TMPDIR/dk
   mkdir -p "$d"
-  echo "{\"runtimes\": {\"stockade\": {\"path\": \"$STOCKADE\", \"runtimeArgs\": [\"--host-limits\", \"clamp\"]}}}" > "$d/daemon.json"
+  printf 'mode: enforce\n' > "$d/enforce.yaml"
+  echo "{\"runtimes\": {\"stockade\": {\"path\": \"$STOCKADE\", \"runtimeArgs\": [\"--host-limits\", \"clamp\"]}," \
+       "\"stockade-enforce\": {\"path\": \"$STOCKADE\", \"runtimeArgs\": [\"--host-limits\", \"clamp\", \"--policy\", \"$d/enforce.yaml\"]}}}" > "$d/daemon.json"
   dockerd --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
           -H "unix://$d/docker.sock" --iptables=false --ip6tables=false --bridge=none --storage-driver vfs > "$d/log" 2>&1 &
   DAEMONS+=($!)
@@ -224,6 +226,19 @@ TOML
   run $D run --rm --runtime stockade --network none --security-opt seccomp="$d/typo.json" localhost/stockade-bb:1 true
   [ "$status" -ne 0 ]
   [[ "$output" == *"linux.seccomp.syscalls[0].names[0]: unknown system call \"opne\""* ]]
+  # the node policy through Docker: Docker's defaults (root, its capabilities) are refused with the reasons
+  run $D run --rm --runtime stockade-enforce --network none localhost/stockade-bb:1 true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"refused by the stockade policy (level restricted, mode enforce"* ]]
+  [[ "$output" == *"STK101 root-user"* ]]
+  [[ "$output" == *"STK201 caps-not-dropped"* ]]
+  # and what the policy asks for runs
+  run --separate-stderr $D run --rm --runtime stockade-enforce --network none --user 1000:1000 --cap-drop ALL --read-only \
+      --security-opt no-new-privileges localhost/stockade-bb:1 id -u
+  echo "$output $stderr"
+  [ "$status" -eq 0 ]
+  [ "$output" = 1000 ]
   $D rm "$ID" >/dev/null
   $D rmi -f localhost/stockade-bb:1 >/dev/null 2>&1 || true
 }
