@@ -40,3 +40,38 @@ echo
 "$STOCKADE" --root "$root" run --bundle "$work/bundle" demo
 echo
 echo "Every setting above is a default of \"stockade spec\" (README: \"The hardened defaults and why\")."
+
+# The policy: the same image asked to run the way engines ask by default (root,
+# the engine's capabilities, a writable root) is refused, then hardened.
+pol=$work/policy.yaml
+tmp=$(mktemp)
+jq '.process.user = {"uid": 0, "gid": 0} | .process.noNewPrivileges = false | .root.readonly = false
+    | .process.args = ["sh", "-c", "echo \"  as uid $(id -u), CapEff $(grep CapEff /proc/self/status | cut -f2)\""]
+    | .process.capabilities = ({"CAP_CHOWN":1,"CAP_DAC_OVERRIDE":1,"CAP_NET_RAW":1,"CAP_SETUID":1,"CAP_SETGID":1}
+        | keys | {"bounding": ., "effective": ., "permitted": ., "inheritable": [], "ambient": []})' \
+   "$work/bundle/config.json" > "$tmp" && mv "$tmp" "$work/bundle/config.json"
+echo
+echo "The node policy (built in: level restricted, mode enforce) judges every create, whoever calls."
+echo "A root container with an engine's default capabilities:"
+printf 'level: restricted\nmode: enforce\n' > "$pol"
+"$STOCKADE" --root "$root" --policy "$pol" run --bundle "$work/bundle" demo2 2>&1 | sed -n '1,12p' | sed 's/^/  /' || true
+echo "  ..."
+echo
+echo "The same config under \"mode: harden\" (each rewrite is logged):"
+printf 'level: restricted\nmode: harden\n' > "$pol"
+"$STOCKADE" --root "$root" --policy "$pol" run --bundle "$work/bundle" demo3 2>&1 | sed 's/^stockade: warning: /  /'
+
+# Audit: the same rules over files, with the fix for each format.
+mkdir -p "$work/project"
+cat > "$work/project/docker-compose.yml" <<'YAML'
+services:
+  web:
+    image: nginx:latest
+    ports: ["8080:80"]
+    volumes: ["/var/run/docker.sock:/var/run/docker.sock"]
+    environment:
+      DB_PASSWORD: hunter2
+YAML
+echo
+echo "The same rules audit files (stockade audit project/):"
+(cd "$work" && "$STOCKADE" audit --no-color --fail-on critical project || true) | sed 's/^/  /'
