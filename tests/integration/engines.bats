@@ -133,9 +133,9 @@ podman_cmd() {
   [ "${lines[2]}" = 0000000000000000 ]
   [ "${lines[3]}" = 1 ]
   [ "${lines[4]}" = read-only ]
-  # the Docker socket (here: any socket named like it) is refused even in harden and warn
+  # the Docker socket (here: any socket named like it) is refused in every mode
   : > "$BATS_TEST_TMPDIR/docker.sock"
-  for mode in harden warn; do
+  for mode in enforce harden warn; do
     printf 'mode: %s\n' "$mode" > "$pol"
     run $P run --rm --network none -v "$BATS_TEST_TMPDIR/docker.sock:/var/run/docker.sock" localhost/stockade-bb:1 true
     [ "$status" -ne 0 ]
