@@ -269,13 +269,13 @@ void host_check_docker(struct host *h)
 		d.present |= !strcmp(h->runtimes[i].name, "dockerd");
 	bool plain = false;
 	if (d.present) {
-		host_item(h, HOST_DOCKER, HV_INFO, "dockerd", "%s%s%s", d.running ? "running" : "not running",
+		host_item(h, HOST_DOCKER, HV_INFO, "daemon", "%s%s%s", d.running ? "running" : "not running",
 			  d.src_json ? "; settings from " DAEMON_JSON : "; no " DAEMON_JSON " (defaults apply)",
 			  d.src_args ? " and its command line" : "");
 		judge_hosts(h, &d, &plain);
 		judge_defaults(h, &d);
 	} else {
-		host_item(h, HOST_DOCKER, HV_INFO, "dockerd", "not installed (no binary, no %s, not running)", DAEMON_JSON);
+		host_item(h, HOST_DOCKER, HV_INFO, "daemon", "dockerd not installed (no binary, no %s, not running)", DAEMON_JSON);
 	}
 	listeners(h, plain);
 	sockets(h);

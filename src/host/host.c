@@ -53,11 +53,14 @@ int host_openat(const struct host *h, const char *path, int flags)
 	if (!*path)
 		path = ".";
 	/* A recorded tree's absolute symlinks (/var/run -> /run) must resolve inside it, not on this host. */
-	struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC | O_NOCTTY), .resolve = RESOLVE_IN_ROOT };
+	if (!(flags & O_PATH))
+		flags |= O_NOCTTY; /* openat2 refuses O_PATH with anything but O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC */
+	struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT };
 	int fd = h->live ? -1 : (int)syscall(SYS_openat2, h->rootfd, path, &how, sizeof(how));
-	if (fd >= 0 || (!h->live && errno != ENOSYS && errno != EINVAL && errno != EPERM))
+	/* only a kernel (or a seccomp filter) without openat2 falls back to plain openat */
+	if (fd >= 0 || (!h->live && errno != ENOSYS && errno != EPERM))
 		return fd < 0 ? -errno : fd;
-	fd = openat(h->rootfd, path, flags | O_CLOEXEC | O_NOCTTY);
+	fd = openat(h->rootfd, path, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 

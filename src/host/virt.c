@@ -216,7 +216,7 @@ static const char *pretty(const char *name)
 {
 	static const char *const names[][2] = { { "kvm", "KVM" }, { "qemu", "QEMU (TCG emulation)" },
 		{ "vmware", "VMware" }, { "xen", "Xen" }, { "hyper-v", "Hyper-V" }, { "firecracker", "Firecracker (KVM)" },
-		{ "virtualbox", "VirtualBox" }, { "wsl2", "WSL2 (a Hyper-V VM)" }, { "openvz", "OpenVZ/Virtuozzo" },
+		{ "virtualbox", "VirtualBox" }, { "wsl2", "WSL2 (Hyper-V)" }, { "openvz", "OpenVZ/Virtuozzo" },
 		{ "lxc", "LXC" }, { "docker", "Docker" }, { "podman", "Podman" }, { "bare-metal", "bare metal" } };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i][0]))
@@ -292,7 +292,7 @@ void host_check_virt(struct host *h)
 	case VIRT_CONTAINER:
 		host_item(h, HOST_VIRT, HV_FAIL, "virtualization", "a container or container-based VPS (%s): the kernel is "
 			  "shared; seen: %s", pretty(v->name), v->evidence);
-		host_finding(h, "STK801", -1, "/proc", "this host is a %s container: its kernel is shared (seen: %s)",
+		host_finding(h, "STK801", -1, "/proc", "this host runs inside a container or VPS (%s): its kernel is shared (seen: %s)",
 			     pretty(v->name), v->evidence);
 		break;
 	case VIRT_VM:
