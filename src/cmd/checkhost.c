@@ -79,13 +79,27 @@ int cmd_check_host(struct globals *g, int argc, char **argv)
 	findings_sort(&f);
 	if (fmt == REPORT_TEXT)
 		write_grouped(stdout, &h, root);
-	const char *files[] = { root };
+	/* the files the findings point at (/proc, /etc/docker/daemon.json, a binary) are the report's inputs */
+	const char **files = calloc(f.n + 1, sizeof(*files));
+	size_t n_files = 0;
+	if (!files)
+		abort();
+	for (size_t i = 0; i < f.n; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < n_files && !seen; k++)
+			seen = !strcmp(files[k], f.v[i].at.file);
+		if (!seen)
+			files[n_files++] = f.v[i].at.file;
+	}
+	if (!n_files)
+		files[n_files++] = root;
 	struct report_opts ro = { .tool = "stockade check-host", .fail_on = (enum severity)sev, .files = files,
-		.n_files = 1,
+		.n_files = n_files,
 		.colour = fmt == REPORT_TEXT && isatty(STDOUT_FILENO) && !no_color && !getenv("NO_COLOR") };
 	r = report_write(stdout, (enum report_format)fmt, &f, &ro);
 	fflush(stdout);
 	int rc = r < 0 ? EXIT_USAGE : findings_count_at(&f, (enum severity)sev) ? 1 : 0;
+	free(files);
 	host_close(&h);
 	findings_free(&f);
 	return rc;
