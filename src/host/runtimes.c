@@ -235,21 +235,12 @@ static const char *find_version(struct host *h, int dirfd, const char *name)
 void host_check_runtimes(struct host *h)
 {
 	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]) && h->n_runtimes < HOST_MAX_RUNTIMES; e++) {
-		struct stat seen[5];
-		size_t n_seen = 0;
-		bool found = false;
-		for (size_t d = 0; d < sizeof(bin_dirs) / sizeof(bin_dirs[0]) && !found; d++) {
+		/* the first hit in PATH order, as a shell would run it */
+		for (size_t d = 0; d < sizeof(bin_dirs) / sizeof(bin_dirs[0]); d++) {
 			_cleanup_close_ int dirfd = host_openat(h, bin_dirs[d], O_RDONLY | O_DIRECTORY);
 			struct stat st;
 			if (dirfd < 0 || fstatat(dirfd, engines[e], &st, 0) < 0 || !S_ISREG(st.st_mode))
 				continue;
-			bool dup = false; /* /bin is often /usr/bin */
-			for (size_t k = 0; k < n_seen; k++)
-				dup |= seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino;
-			if (dup)
-				continue;
-			seen[n_seen++] = st;
-			found = true;
 			struct host_runtime *rt = &h->runtimes[h->n_runtimes++];
 			rt->name = engines[e];
 			rt->path = arena_printf(&h->arena, "%s/%s", bin_dirs[d], engines[e]);
@@ -259,6 +250,7 @@ void host_check_runtimes(struct host *h)
 			else
 				host_item(h, HOST_RUNTIMES, HV_WARN, rt->name, "%s: version unknown (%s)", rt->path,
 					  h->live ? "`--version` failed or took over 2 s" : "no .version file in the recorded tree");
+			break;
 		}
 	}
 	if (!h->n_runtimes)

@@ -40,9 +40,8 @@ static void clue(struct clues *c, const char *fmt, ...)
 /* ---- shared kernel --------------------------------------------------------------- */
 
 /* The fstype of the mount at `mnt` in a mountinfo text ("overlay"), or NULL. */
-static const char *mount_fstype(struct host *h, const char *mountinfo, const char *mnt, char *out, size_t n)
+static const char *mount_fstype(const char *mountinfo, const char *mnt, char *out, size_t n)
 {
-	(void)h;
 	const char *found = NULL;
 	for (const char *l = mountinfo; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		char point[512], fstype[64];
@@ -106,7 +105,7 @@ static const char *shared_kernel(struct host *h, struct clues *c)
 	}
 	const char *mi = host_read(h, "/proc/self/mountinfo", NULL);
 	char fst[64];
-	if (mi && mount_fstype(h, mi, "/", fst, sizeof(fst)) &&
+	if (mi && mount_fstype(mi, "/", fst, sizeof(fst)) &&
 	    (!strcmp(fst, "overlay") || !strcmp(fst, "aufs") || !strcmp(fst, "fuse-overlayfs"))) {
 		clue(c, "the root filesystem is %s (a container image's layers)", fst);
 		kind = kind ? kind : "container";
@@ -117,14 +116,13 @@ static const char *shared_kernel(struct host *h, struct clues *c)
 	}
 	/* A VM image built from a container image keeps /.dockerenv: alone it proves nothing */
 	if (host_stat(h, "/.dockerenv", NULL)) {
+		bool root_known = mi && mount_fstype(mi, "/", fst, sizeof(fst));
 		if (kind)
 			clue(c, "/.dockerenv");
 		else
-			host_item(h, HOST_VIRT, HV_INFO, "/.dockerenv",
-				  "present, but nothing else says container%s%s%s: taken as a leftover of a docker-built image",
-				  mi && mount_fstype(h, mi, "/", fst, sizeof(fst)) ? " (the root filesystem is " : "",
-				  mi && mount_fstype(h, mi, "/", fst, sizeof(fst)) ? fst : "",
-				  mi && mount_fstype(h, mi, "/", fst, sizeof(fst)) ? ")" : "");
+			host_item(h, HOST_VIRT, HV_INFO, "/.dockerenv", "present, but nothing else says container%s%s%s: "
+				  "taken as a leftover of a docker-built image", root_known ? " (the root filesystem is " : "",
+				  root_known ? fst : "", root_known ? ")" : "");
 	}
 	return kind;
 }
