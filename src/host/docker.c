@@ -61,8 +61,11 @@ static void read_daemon_json(struct host *h, struct daemon_cfg *d)
 	}
 	struct json_object *hosts, *um;
 	if (json_object_object_get_ex(o, "hosts", &hosts) && json_object_is_type(hosts, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(hosts); i++)
-			add_host(h, d, json_object_get_string(json_object_array_get_idx(hosts, i)), DAEMON_JSON);
+		for (size_t i = 0; i < json_object_array_length(hosts); i++) {
+			struct json_object *e = json_object_array_get_idx(hosts, i);
+			if (json_object_is_type(e, json_type_string)) /* dockerd refuses anything else */
+				add_host(h, d, json_object_get_string(e), DAEMON_JSON);
+		}
 	d->tls = jbool(o, "tls");
 	d->tlsverify = jbool(o, "tlsverify");
 	d->nnp = jbool(o, "no-new-privileges");
@@ -93,7 +96,7 @@ static void parse_args(struct host *h, struct daemon_cfg *d, const char *cmd, si
 		int v;
 		if ((!strcmp(a, "-H") || !strcmp(a, "--host")) && next)
 			add_host(h, d, next, src);
-		else if (!strncmp(a, "-H=", 3) || !strncmp(a, "--host=", 7) || (!strncmp(a, "-H", 2) && a[2] != '='))
+		else if (!strncmp(a, "-H=", 3) || !strncmp(a, "--host=", 7) || (!strncmp(a, "-H", 2) && a[2] && a[2] != '='))
 			add_host(h, d, strchr(a, '=') ? strchr(a, '=') + 1 : a + 2, src);
 		else if ((v = flag_value(a, "--tlsverify")) >= 0)
 			d->tlsverify = v;

@@ -229,7 +229,13 @@ static void test_vulnerable_runtimes(void **state)
 
 static char tmp[64];
 
+static void put_n(const char *rel, const char *text, size_t len, mode_t mode);
 static void put(const char *rel, const char *text, mode_t mode)
+{
+	put_n(rel, text, strlen(text), mode);
+}
+
+static void put_n(const char *rel, const char *text, size_t len, mode_t mode)
 {
 	char path[512], cmd[600];
 	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
@@ -237,7 +243,7 @@ static void put(const char *rel, const char *text, mode_t mode)
 	assert_int_equal(system(cmd), 0);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	fwrite(text, 1, strlen(text), f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
 	fclose(f);
 	assert_int_equal(chmod(path, mode), 0);
 }
@@ -338,6 +344,20 @@ static void test_bad_daemon_json(void **state)
 	struct run r;
 	run_dir(&r, tmp);
 	assert_int_equal(item(&r, "daemon.json")->verdict, HV_WARN);
+	done(&r);
+	/* wrong types are skipped, not crashed on; a dangling -H is no endpoint */
+	put("etc/docker/daemon.json", "{\"hosts\": [null, 5, {}, \"tcp://0.0.0.0:2375\"], \"userns-remap\": 7, "
+				      "\"icc\": \"no\"}", 0644);
+	static const char dangling[] = "dockerd\0--tls\0-H";
+	put_n("proc/7/cmdline", dangling, sizeof(dangling), 0644);
+	run_dir(&r, tmp);
+	assert_int_equal(count(&r, "STK803"), 1);
+	find(&r, "STK803", "TLS without tlsverify"); /* --tls from the command line */
+	find(&r, "STK804", "userns-remap");
+	size_t endpoints = 0;
+	for (size_t i = 0; i < r.h.n_items; i++)
+		endpoints += !strcmp(r.h.items[i].name, "API endpoint");
+	assert_int_equal(endpoints, 1);
 	done(&r);
 	rm_tmp();
 }
