@@ -39,6 +39,7 @@ static const struct command commands[] = {
 	{ "policy", cmd_policy, false, "the node policy: init, show, check a config against it" },
 	{ "rules", cmd_rules, false, "print the rule catalogue" },
 	{ "audit", cmd_audit, false, "check Dockerfiles, compose, Kubernetes, OCI configs, docker run lines" },
+	{ "scan", cmd_scan, false, "check the containers running on this host, whatever started them" },
 };
 
 static void usage(FILE *f)
