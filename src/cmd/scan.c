@@ -96,11 +96,15 @@ int cmd_scan(struct globals *g, int argc, char **argv)
 		.filter = filter };
 	struct workload *w;
 	struct proc_container_info *info;
-	if (fe_proc_scan(&so, &w, &info) < 0) {
+	r = fe_proc_scan(&so, &w, &info);
+	if (r < 0) {
 		fprintf(stderr, "stockade: scan: %s\n", err_msg());
 		policy_free(pol);
 		return EXIT_USAGE;
 	}
+	if (r == 1)
+		fprintf(stderr, "stockade: scan: warning: cannot read PID 1's namespaces under %s; comparing with "
+				"stockade's own instead\n", proc);
 	if (filter && w->n_containers == 0)
 		fprintf(stderr, "stockade: scan: no running container matches %s\n", filter);
 

@@ -51,20 +51,27 @@ struct scan {
 	unsigned long long host_ns[PNS_N];
 	unsigned long long host_bnd; /* PID 1's bounding set: "all capabilities" on this host */
 	struct hmount *hm;
-	size_t n_hm;
+	size_t n_hm, cap_hm;
 };
 
 /* "pid:[4026531836]" -> 4026531836; 0 when unreadable */
-static unsigned long long ns_inode(int pfd, int pid, const char *ns)
+static unsigned long long ns_inode_of(int pfd, const char *who, const char *ns)
 {
 	char p[64], buf[128];
-	snprintf(p, sizeof(p), "%d/ns/%s", pid, ns);
+	snprintf(p, sizeof(p), "%s/ns/%s", who, ns);
 	ssize_t n = readlinkat(pfd, p, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
 	const char *b = strchr(buf, '[');
 	return b ? strtoull(b + 1, NULL, 10) : 0;
+}
+
+static unsigned long long ns_inode(int pfd, int pid, const char *ns)
+{
+	char who[24];
+	snprintf(who, sizeof(who), "%d", pid);
+	return ns_inode_of(pfd, who, ns);
 }
 
 static char *read_pid_file(int pfd, int pid, const char *name, size_t *len)
@@ -421,18 +428,22 @@ static bool path_under(const char *p, const char *dir)
 	return !strncmp(p, dir, n) && (p[n] == '/' || p[n] == '\0');
 }
 
-static void load_host_mounts(struct scan *s)
+static void load_mounts_of(struct scan *s, const char *who)
 {
-	_cleanup_free_ char *text = read_pid_file(s->o->proc_fd, 1, "mountinfo", NULL);
+	char p[32];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	snprintf(p, sizeof(p), "%s/mountinfo", who);
+	if (read_file_at(s->o->proc_fd, p, PROC_FILE_MAX, &text, &len) < 0)
+		return;
 	if (!text)
 		return;
-	size_t cap = 0;
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct mnt m;
 		if (!parse_mnt(line, &m))
 			continue;
-		if (s->n_hm == cap) {
-			cap = cap ? cap * 2 : 32;
+		if (s->n_hm == s->cap_hm) {
+			size_t cap = s->cap_hm = s->cap_hm ? s->cap_hm * 2 : 32;
 			struct hmount *nv = arena_calloc(&s->w->arena, cap, sizeof(*nv));
 			if (s->n_hm)
 				memcpy(nv, s->hm, s->n_hm * sizeof(*nv));
@@ -453,7 +464,7 @@ static const char *host_path(struct scan *s, const struct mnt *m)
 			continue;
 		if (!(strcmp(h->root, "/") == 0 || path_under(m->root, h->root)))
 			continue;
-		if (!best || strlen(h->root) > strlen(best->root))
+		if (!best || strlen(h->root) > strlen(best->root)) /* ties: PID 1's, listed first */
 			best = h;
 	}
 	if (!best)
@@ -809,15 +820,31 @@ int fe_proc_scan(const struct proc_scan_opts *o, struct workload **out, struct p
 	*out = NULL;
 	*info = NULL;
 	struct scan s = { .o = o };
-	for (int i = 0; i < PNS_N; i++)
-		s.host_ns[i] = ns_inode(o->proc_fd, 1, ns_files[i]);
+	/* The host's namespaces are PID 1's.  When PID 1 cannot be read (a
+	 * sandbox that forbids ptrace access to it), the scanner's own stand in:
+	 * it runs in the host's namespaces when it can see the containers at all. */
+	const char *ref = "1";
+	for (int pass = 0; pass < 2; pass++, ref = "self") {
+		for (int i = 0; i < PNS_N; i++)
+			s.host_ns[i] = ns_inode_of(o->proc_fd, ref, ns_files[i]);
+		if (s.host_ns[PNS_MNT] && s.host_ns[PNS_PID])
+			break;
+	}
 	if (!s.host_ns[PNS_MNT] || !s.host_ns[PNS_PID])
 		return err_set(EACCES, "cannot read the namespaces of PID 1 under %s (scan needs root)", o->proc_dir);
 	s.w = workload_new(WL_PROC, o->proc_dir);
-	_cleanup_free_ char *st1 = read_pid_file(o->proc_fd, 1, "status", NULL);
+	char stp[32];
+	snprintf(stp, sizeof(stp), "%s/status", ref);
+	_cleanup_free_ char *st1 = NULL;
+	size_t st1_len;
+	if (read_file_at(o->proc_fd, stp, PROC_FILE_MAX, &st1, &st1_len) < 0)
+		st1 = NULL;
 	if (st1)
 		s.host_bnd = status_hex(st1, "CapBnd", NULL);
-	load_host_mounts(&s);
+	/* PID 1's mounts name host paths; the scanner's own fill in when it runs in
+	 * another mount namespace (a bind from a mount PID 1 does not see) */
+	load_mounts_of(&s, "1");
+	load_mounts_of(&s, "self");
 
 	struct pent *p = NULL;
 	size_t n = 0;
@@ -844,5 +871,5 @@ int fe_proc_scan(const struct proc_scan_opts *o, struct workload **out, struct p
 	free(g);
 	free(p);
 	*out = s.w;
-	return 0;
+	return strcmp(ref, "1") == 0 ? 0 : 1;
 }

@@ -42,7 +42,8 @@ void proc_cgroup_name(const char *path, int state_fd, struct proc_cg_name *out);
 /*
  * Scan the proc tree.  On success *out is a WL_PROC workload (one container
  * per (mnt, pid) namespace pair that differs from PID 1's) and *info its
- * per-container details (in the workload's arena).  Returns 0 or -errno
- * (err_msg() says why: PID 1 unreadable).
+ * per-container details (in the workload's arena).  Returns 0, 1 when PID 1
+ * could not be read and the scanner's own namespaces stood in for the host's,
+ * or -errno (err_msg() says why: nothing readable).
  */
 int fe_proc_scan(const struct proc_scan_opts *o, struct workload **out, struct proc_container_info **info);
