@@ -504,7 +504,7 @@ static bool engine_file(const char *dest, const char *src)
 	static const char *const dests[] = { "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/run/.containerenv",
 		"/.dockerenv", "/run/secrets/kubernetes.io", "/var/run/secrets/kubernetes.io", "/dev/termination-log" };
 	static const char *const srcs[] = { "/var/lib/docker/containers", "/var/lib/containers/storage/overlay-containers",
-		"/run/containers/storage", "/var/lib/kubelet/pods", "/run/user" };
+		"/run/containers/storage", "/var/lib/kubelet/pods" };
 	for (size_t i = 0; i < ARRAY_SIZE(dests); i++)
 		if (path_under(dest, dests[i]))
 			return true;
