@@ -77,7 +77,7 @@ static void test_found_grouped_named(void **state)
 	struct scanned s;
 	scan(&s, NULL, true);
 	/* pid 5 is a host process, pid 300 a service's PrivateTmp namespace: not containers */
-	assert_int_equal(s.w->n_containers, 2);
+	assert_int_equal(s.w->n_containers, 3);
 	assert_string_equal(s.w->containers[0].name, "4f1c2a7be0d9");
 	assert_string_equal(s.info[0].engine, "podman");
 	assert_string_equal(s.info[0].id, PODMAN_ID);
@@ -89,6 +89,22 @@ static void test_found_grouped_named(void **state)
 	/* 150 is lower, but 200 is pid 1 in the namespace (NSpid) */
 	assert_int_equal(s.info[1].init_pid, 200);
 	assert_int_equal(s.info[1].n_procs, 3);
+	scanned_free(&s);
+}
+
+/* root in a user namespace mapped to an unprivileged host uid: STK101 at low, said so */
+static void test_userns_root(void **state)
+{
+	(void)state;
+	struct scanned s;
+	scan(&s, "web", true);
+	assert_int_equal(s.w->n_containers, 1);
+	assert_string_equal(s.info[0].engine, "lxc");
+	assert_true(s.w->containers[0].user.userns_unprivileged);
+	const struct finding *fi = find(&s, "web", "STK101", "/proc/400/uid_map");
+	assert_non_null(fi);
+	assert_int_equal(fi->sev, SEV_LOW);
+	assert_non_null(strstr(fi->message, "unprivileged host uid"));
 	scanned_free(&s);
 }
 
@@ -253,6 +269,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_found_grouped_named),
 		cmocka_unit_test(test_hardened_clean),
+		cmocka_unit_test(test_userns_root),
 		cmocka_unit_test(test_weak_findings),
 		cmocka_unit_test(test_secret_value_never_reported),
 		cmocka_unit_test(test_filter),
