@@ -326,7 +326,8 @@ static bool knob_limits(enum limit_kind k, bool v1, const char *v)
 static void read_limit(struct scan *s, struct wl_flag *f, enum limit_kind k, bool v1, const char *dir, const char *cg,
 		       const char *knob)
 {
-	if (s->o->sys_fd < 0 || !cg)
+	/* the kernel writes no ".." into /proc/PID/cgroup; a recorded tree might: never leave the sys root */
+	if (s->o->sys_fd < 0 || !cg || strstr(cg, "/..") || strstr(dir, ".."))
 		return;
 	char path[4096];
 	snprintf(path, sizeof(path), "%s", cg);
