@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "rules", cmd_rules, false, "print the rule catalogue" },
 	{ "audit", cmd_audit, false, "check Dockerfiles, compose, Kubernetes, OCI configs, docker run lines" },
 	{ "check-host", cmd_check_host, false, "check the host: shared kernel, kernel features, runtime CVEs, dockerd" },
+	{ "scan", cmd_scan, false, "check the containers running on this host, whatever started them" },
 };
 
 static void usage(FILE *f)

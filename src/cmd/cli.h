@@ -80,6 +80,7 @@ int cmd_policy(struct globals *g, int argc, char **argv);
 int cmd_rules(struct globals *g, int argc, char **argv);
 int cmd_audit(struct globals *g, int argc, char **argv);
 int cmd_check_host(struct globals *g, int argc, char **argv);
+int cmd_scan(struct globals *g, int argc, char **argv);
 
 struct policy;
 /* Load the effective policy for create/run/exec; on failure print why (fail
