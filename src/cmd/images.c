@@ -3,7 +3,9 @@
  */
 #include <json-c/json.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/cli.h"
 #include "image/image.h"
@@ -35,6 +37,13 @@ int cmd_load(struct globals *g, int argc, char **argv)
 	char **pinned = NULL;
 	if ((r = open_store(g, &s)) == 0)
 		r = img_load(&s, pos[0], &pinned);
+	/* Unpack now: the layers are hashed again on the way and `run` finds the root ready. */
+	for (size_t i = 0; r == 0 && pinned && pinned[i]; i++) {
+		const char *at = strrchr(pinned[i], '@');
+		_cleanup_free_ char *root = NULL;
+		if ((r = img_rootfs(&s, at ? at + 1 : pinned[i], NULL, &root)) < 0)
+			r = err_ctx(r, "load %s", pos[0]);
+	}
 	free(pos);
 	img_store_close(&s);
 	for (size_t i = 0; pinned && pinned[i]; i++) {
@@ -188,6 +197,11 @@ int cmd_inspect(struct globals *g, int argc, char **argv)
 		json_object_array_add(layers, l);
 	}
 	json_object_object_add(o, "layers", layers);
+	char rootfs[128];
+	struct stat st;
+	snprintf(rootfs, sizeof(rootfs), "rootfs/%s", img.digest + 7);
+	if (fstatat(s.fd, rootfs, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		json_object_object_add(o, "rootfs", json_object_new_string(arena_printf(&a, "%s/%s", s.root, rootfs)));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	arena_free(&a);

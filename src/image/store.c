@@ -38,7 +38,8 @@ int img_store_open(const char *root, struct img_store *s)
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (mkdirat(fd, dirs[i], 0700) < 0 && errno != EEXIST)
 			return err_sys(errno, "image store %s: cannot create %s", root, dirs[i]);
-	s->root = strdup(root);
+	/* absolute, so the rootfs paths handed to the runtime do not depend on its cwd */
+	s->root = realpath(root, NULL);
 	if (!s->root)
 		return err_sys(ENOMEM, "image store");
 	s->fd = TAKE_FD(fd);
