@@ -300,7 +300,7 @@ int img_unpack_layer(int rootfd, int fd, const char *media_type, const char *dig
 	static const struct img_unpack_opts defaults = { 0 };
 	if (!o)
 		o = &defaults;
-	const char *what = digest ? digest : "layer";
+	const char *what = digest ? digest : "(unverified)";
 	struct layer l = { .rootfd = rootfd, .what = what, .o = o, .st = st };
 	l.limit = o->max_total ? o->max_total : IMG_DEFAULT_UNPACK_LIMIT;
 	if (st->bytes > l.limit)
