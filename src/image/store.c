@@ -463,7 +463,22 @@ int img_tag(struct img_store *s, const struct img_ref *ref, const char *digest)
 		return r;
 	char key[512];
 	ref_key(ref, key, sizeof(key));
+	json_object *prev;
+	char old[IMG_DIGEST_LEN + 1] = "";
+	if (json_object_object_get_ex(refs, key, &prev))
+		snprintf(old, sizeof(old), "%s", json_object_get_string(prev));
 	json_object_object_add(refs, key, json_object_new_string(digest));
+	/* A tag moving away leaves the old image dangling, not lost: it stays listed as <none> until rmi. */
+	bool used = !old[0] || STREQ(old, digest);
+	json_object_object_foreach(refs, k, v) {
+		(void)k;
+		used |= STREQ(json_object_get_string(v), old);
+	}
+	if (!used) {
+		char dangling[IMG_DIGEST_LEN + 2];
+		snprintf(dangling, sizeof(dangling), "@%s", old);
+		json_object_object_add(refs, dangling, json_object_new_string(old));
+	}
 	r = refs_write(s, refs);
 	json_object_put(refs);
 	return r;
