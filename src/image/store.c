@@ -224,14 +224,16 @@ int img_blob_put(struct img_store *s, const char *digest, const void *buf, size_
 int img_blob_put_fd(struct img_store *s, const char *digest, int64_t size, int fd, char got[IMG_DIGEST_LEN + 1])
 {
 	struct img_blob_writer *w;
-	static char buf[1 << 16];
+	_cleanup_free_ char *buf = malloc(1 << 16);
+	if (!buf)
+		return err_sys(ENOMEM, "blob %s", digest ? digest : "");
 	int r = img_blob_begin(s, digest, size, &w);
 	if (r < 0)
 		return r;
 	if (!digest)
 		w->want_size = -1;
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		ssize_t n = read(fd, buf, 1 << 16);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
