@@ -3,6 +3,7 @@
 #   make demo       build a busybox image and run it hardened (no network)
 #   make check      unit + integration tests, then again under ASan+UBSan
 #   make bench      start latency and RSS against crun and runc; podman/docker end to end
+#   make eval       audit vs six other linters' fixtures (scripts/eval_audit.py); SARIF validated
 #   make fuzz       run every fuzz target for FUZZ_SECONDS (default 60)
 #   make install PREFIX=/usr/local
 PREFIX ?= /usr/local
@@ -38,6 +39,7 @@ fuzz:
 
 eval: all
 	@python3 scripts/eval_audit.py --stockade $(BUILD)/stockade
+	@scripts/validate_sarif.sh $(BUILD)/stockade
 
 install: all
 	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null

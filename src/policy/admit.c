@@ -322,7 +322,7 @@ int policy_admit(const struct policy *p, const struct oci_spec *s, const char *r
 		goto out;
 	switch (p->mode) {
 	case MODE_ENFORCE:
-		r = refuse(p, &f, what, is_violation, nfixable ? "(mode harden would rewrite the fixable ones) " : "");
+		r = refuse(p, &f, what, is_violation, nfixable ? "mode harden would rewrite the ones it can fix; " : "");
 		break;
 	case MODE_HARDEN:
 		if (nunfix) {

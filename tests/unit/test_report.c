@@ -413,9 +413,10 @@ static struct json_object *sarif_rule_of(struct json_object *j, struct json_obje
 static void test_sarif(void **st)
 {
 	(void)st;
-	struct finding v[5];
+	struct finding v[6];
 	size_t n = fixture(v);
 	v[n++] = mk("STK401", SEV_MEDIUM, "./k8s/dep loy.yaml", 9, 3, NULL, "app", "hostPort 80");
+	v[n++] = mk("STK401", SEV_MEDIUM, "/srv/app/compose.yaml", 4, 5, NULL, "web", "port 80");
 	struct report_opts o = opts();
 	char *out = render(REPORT_SARIF, v, n, &o);
 	struct json_object *j = parse_json(out);
@@ -445,7 +446,7 @@ static void test_sarif(void **st)
 	assert_string_equal(jstr(rules, "2.properties.security-severity"), "5.5");
 
 	struct json_object *results = jget(j, "runs.0.results");
-	assert_int_equal(json_object_array_length(results), 5); /* suppressed included */
+	assert_int_equal(json_object_array_length(results), 6); /* suppressed included */
 	for (size_t i = 0; i < 5; i++) {
 		struct json_object *res = json_object_array_get_idx(results, i);
 		assert_string_equal(jstr(res, "ruleId"), jstr(sarif_rule_of(j, res), "id"));
@@ -472,6 +473,8 @@ static void test_sarif(void **st)
 	assert_string_equal(jstr(results, "3.level"), "warning");
 	/* relative stays relative, without "./"; a space is percent-encoded */
 	assert_string_equal(jstr(results, "4.locations.0.physicalLocation.artifactLocation.uri"), "k8s/dep%20loy.yaml");
+	/* an absolute path is an absolute URI: a relative reference may not start with '/' (SARIF1004) */
+	assert_string_equal(jstr(results, "5.locations.0.physicalLocation.artifactLocation.uri"), "file:///srv/app/compose.yaml");
 	json_object_put(j);
 	free(out);
 }
