@@ -249,7 +249,14 @@ static int entry(struct layer *l, struct archive *ar, struct archive_entry *e)
 	int r = clear_at(dfd, base, !hl && type == AE_IFDIR);
 	if (r < 0)
 		return err_sys(-r, "entry %s: replacing what an earlier layer left", name);
-	json_object_object_add(l->written, name, NULL);
+	json_object *mt = NULL;
+	if (!hl && type == AE_IFDIR) {
+		/* directory mtimes are set again when the layer ends: later entries change them */
+		mt = json_object_new_array();
+		json_object_array_add(mt, json_object_new_int64(archive_entry_mtime(e)));
+		json_object_array_add(mt, json_object_new_int64(archive_entry_mtime_nsec(e)));
+	}
+	json_object_object_add(l->written, name, mt);
 
 	_cleanup_close_ int fd = -1;
 	if (hl) {
@@ -294,6 +301,46 @@ static int entry(struct layer *l, struct archive *ar, struct archive_entry *e)
 	return 0;
 }
 
+/* The manifest's media type says how the layer is compressed; the bytes must agree. */
+static int check_compression(struct archive *ar, const char *media_type, const char *what)
+{
+	if (!media_type || !*media_type)
+		return 0;
+	size_t n = strlen(media_type);
+	int want = ARCHIVE_FILTER_NONE;
+	const char *name = "uncompressed";
+	if (n > 5 && (STREQ(media_type + n - 5, "+gzip") || STREQ(media_type + n - 5, ".gzip"))) {
+		want = ARCHIVE_FILTER_GZIP;
+		name = "gzip";
+	} else if (n > 5 && STREQ(media_type + n - 5, "+zstd")) {
+		want = ARCHIVE_FILTER_ZSTD;
+		name = "zstd";
+	}
+	int got = archive_filter_code(ar, 0);
+	if (got != want)
+		return err_set(EINVAL, "layer %s: the manifest says %s (%s) but the stream is %s", what, media_type, name,
+			       archive_filter_name(ar, 0));
+	return 0;
+}
+
+static void restore_dir_times(struct layer *l)
+{
+	json_object_object_foreach(l->written, k, v) {
+		if (!v)
+			continue;
+		char abs[PATH_MAX + 1];
+		snprintf(abs, sizeof(abs), "/%s", k);
+		int fd = in_root_open(l->rootfd, abs, O_RDONLY | O_DIRECTORY, IN_ROOT_NOFOLLOW);
+		if (fd < 0)
+			continue; /* removed by a later whiteout of the same layer */
+		struct timespec ts[2] = { { .tv_sec = json_object_get_int64(json_object_array_get_idx(v, 0)),
+					    .tv_nsec = json_object_get_int64(json_object_array_get_idx(v, 1)) } };
+		ts[1] = ts[0];
+		futimens(fd, ts);
+		close(fd);
+	}
+}
+
 int img_unpack_layer(int rootfd, int fd, const char *media_type, const char *digest,
 		     const struct img_unpack_opts *o, struct img_unpack_stats *st)
 {
@@ -315,7 +362,6 @@ int img_unpack_layer(int rootfd, int fd, const char *media_type, const char *dig
 		free(s);
 		return err_set(ENOMEM, "layer %s: sha256", what);
 	}
-	(void)media_type; /* libarchive detects none/gzip/zstd itself; the manifest's type was checked at load */
 	struct archive *ar = archive_read_new();
 	archive_read_support_filter_none(ar);
 	archive_read_support_filter_gzip(ar);
@@ -329,6 +375,8 @@ int img_unpack_layer(int rootfd, int fd, const char *media_type, const char *dig
 			    archive_error_string(ar));
 		goto out;
 	}
+	if ((r = check_compression(ar, media_type, what)) < 0)
+		goto out;
 	struct archive_entry *e;
 	int q;
 	while ((q = archive_read_next_header(ar, &e)) == ARCHIVE_OK || q == ARCHIVE_WARN) {
@@ -342,6 +390,7 @@ int img_unpack_layer(int rootfd, int fd, const char *media_type, const char *dig
 			    archive_error_string(ar));
 		goto out;
 	}
+	restore_dir_times(&l);
 	if (s->md) {
 		/* hash what libarchive did not need to read (tar padding) too */
 		la_ssize_t n;

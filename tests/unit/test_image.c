@@ -386,6 +386,11 @@ static void test_unpack_plain_gzip_and_digest(void **st)
 					  NULL, &s),
 			 -EIO);
 	assert_non_null(strstr(err_msg(), "sha256 mismatch"));
+	/* the media type must match the compression */
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(img_unpack_layer(rootfd, fd, "application/vnd.oci.image.layer.v1.tar+zstd", NULL, NULL, &s),
+			 -EINVAL);
+	assert_non_null(strstr(err_msg(), "but the stream is gzip"));
 	lseek(fd, 0, SEEK_SET);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(img_unpack_layer(rootfd, fd, "application/vnd.oci.image.layer.v1.tar+gzip", NULL, NULL, &s), 0);
@@ -398,6 +403,8 @@ static void test_unpack_plain_gzip_and_digest(void **st)
 		assert_int_equal(sb.st_uid, 1234);
 		assert_int_equal(sb.st_gid, 5678);
 	}
+	assert_true(in_root("bin", &hb));
+	assert_int_equal(hb.st_mtime, 1000000000); /* though entries were written into it after */
 	assert_true(in_root("bin/alias", &hb) && S_ISLNK(hb.st_mode));
 	assert_true(in_root("bin/hard", &hb));
 	assert_int_equal(hb.st_ino, sb.st_ino);
