@@ -132,3 +132,54 @@ pinned_digest() { echo "${1##*@}"; }
   [[ "$output" == *bad-junk.tar* ]]
   run -2 img images --format yaml
 }
+
+# oci_layout DIR LAYER.tar: a one-layer OCI layout around an uncompressed layer, tagged "v1"
+oci_layout() {
+  local dir=$1 layer=$2 ld cfg cd man md
+  mkdir -p "$dir/blobs/sha256"
+  ld=$(sha256sum "$layer" | cut -d' ' -f1)
+  cp "$layer" "$dir/blobs/sha256/$ld"
+  cfg=$(jq -cn --arg d "sha256:$ld" '{architecture:"amd64",os:"linux",config:{Cmd:["/bin/sh"]},rootfs:{type:"layers",diff_ids:[$d]}}')
+  cd=$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$cfg" > "$dir/blobs/sha256/$cd"
+  man=$(jq -cn --arg c "sha256:$cd" --argjson cs "${#cfg}" --arg l "sha256:$ld" --argjson ls "$(stat -c %s "$layer")" \
+    '{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
+      config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$c,size:$cs},
+      layers:[{mediaType:"application/vnd.oci.image.layer.v1.tar",digest:$l,size:$ls}]}')
+  md=$(printf '%s' "$man" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$man" > "$dir/blobs/sha256/$md"
+  echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+  jq -cn --arg m "sha256:$md" --argjson s "${#man}" \
+    '{schemaVersion:2,manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$m,size:$s,
+      annotations:{"org.opencontainers.image.ref.name":"localhost/hostile:v1"}}]}' > "$dir/index.json"
+}
+
+@test "a hostile layer cannot write outside the image root" {
+  H=$BATS_TEST_TMPDIR/bad-host   # the sentinel: must stay exactly as it is
+  W=$BATS_TEST_TMPDIR/bad-work
+  mkdir -p "$H" "$W/sub"
+  echo secret > "$H/secret"
+  # a -> the sentinel dir, then a/pwned written through it
+  ln -s "$H" "$W/a"
+  tar -C "$W" -cf "$BATS_TEST_TMPDIR/bad-layer.tar" a
+  rm "$W/a"; mkdir "$W/a"; echo x > "$W/a/pwned"
+  tar -C "$W" -rf "$BATS_TEST_TMPDIR/bad-layer.tar" a/pwned
+  # an absolute name and a ../ climb (-P keeps them as written)
+  echo x > "$W/abs"
+  tar -C "$W" -P -rf "$BATS_TEST_TMPDIR/bad-layer.tar" --transform "s|^|$H/|" abs
+  tar -C "$W/sub" -P -rf "$BATS_TEST_TMPDIR/bad-layer.tar" ../abs
+  # a setuid file and a hardlink to the sentinel's file
+  echo x > "$W/su"; chmod 4755 "$W/su"
+  tar -C "$W" -rf "$BATS_TEST_TMPDIR/bad-layer.tar" su
+  oci_layout "$BATS_TEST_TMPDIR/bad-oci" "$BATS_TEST_TMPDIR/bad-layer.tar"
+  run -0 img load "$BATS_TEST_TMPDIR/bad-oci"
+  d=$(pinned_digest "${lines[-1]}")
+  [ "$(ls -A "$H")" = secret ]
+  [ "$(cat "$H/secret")" = secret ]
+  R=$T/rootfs/${d#sha256:}
+  # what was written through the link is inside the root, where the link points from "/"
+  [ -f "$R$H/pwned" ]
+  [ -L "$R/a" ]
+  [ ! -u "$R/su" ]
+  [[ "$output" == *"skipped"* ]]
+}
