@@ -220,7 +220,14 @@ static int entry(struct layer *l, struct archive *ar, struct archive_entry *e)
 			int q = opaque(l, dfd, dir);
 			return q < 0 ? err_sys(-q, "opaque directory %s", name) : 0;
 		}
-		int r = clear_at(dfd, base + 4, false);
+		const char *victim = base + 4;
+		/* ".wh.." would remove the parent of the directory, at the top the parent of the root */
+		if (!*victim || STREQ(victim, ".") || STREQ(victim, "..")) {
+			l->st->unsafe_skipped++;
+			log_warn("%s: whiteout \"%s\" names no entry of its directory; skipped", l->what, name);
+			return 0;
+		}
+		int r = clear_at(dfd, victim, false);
 		return r < 0 ? err_sys(-r, "whiteout %s", name) : 0;
 	}
 

@@ -532,10 +532,14 @@ static void test_unpack_whiteouts(void **st)
 		{ "o/.wh..wh..opq", AE_IFREG, 0644, "" },
 		{ ".wh.f", AE_IFREG, 0644, "" },
 		{ ".wh.missing", AE_IFREG, 0644, "" },
+		{ ".wh..", AE_IFREG, 0644, "" },     /* the root's parent: must not go */
+		{ "d/.wh..", AE_IFREG, 0644, "" },   /* d's parent, the root itself */
+		{ "d/.wh.", AE_IFREG, 0644, "" },
 	};
 	struct img_unpack_stats s = { 0 };
 	assert_int_equal(unpack(l1, 7, &s), 0);
-	assert_int_equal(unpack(l2, 6, &s), 0);
+	assert_int_equal(unpack(l2, 9, &s), 0);
+	assert_int_equal(s.unsafe_skipped, 3);
 	assert_false(in_root("d/a", NULL));
 	assert_true(in_root("d/b", NULL));
 	assert_false(in_root("o/x", NULL));
