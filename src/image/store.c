@@ -595,15 +595,20 @@ static void image_blobs(struct img_store *s, const char *digest, json_object *se
 	arena_free(&a);
 }
 
+static bool prefix_ref(const char *ref)
+{
+	size_t hl = strspn(ref, "0123456789abcdef");
+	return hl >= 12 && !ref[hl];
+}
+
 int img_remove(struct img_store *s, const char *ref)
 {
 	char digest[IMG_DIGEST_LEN + 1];
 	int r = img_resolve(s, ref, digest);
 	if (r < 0)
 		return r;
-	struct img_ref rf;
-	size_t hl = strspn(ref, "0123456789abcdef");
-	bool by_digest = (hl >= 12 && !ref[hl]) || (img_ref_parse(ref, &rf) == 0 && !rf.tag[0]);
+	struct img_ref rf = { .name = "" };
+	bool by_digest = prefix_ref(ref) || (img_ref_parse(ref, &rf) == 0 && !rf.tag[0]);
 	char key[512] = "";
 	if (!by_digest)
 		ref_key(&rf, key, sizeof(key));
@@ -615,10 +620,15 @@ int img_remove(struct img_store *s, const char *ref)
 	json_object *refs;
 	if ((r = refs_read(s, &refs)) < 0)
 		return r;
-	/* By digest: every reference to it goes; by name:tag: only that one. */
+	/* By digest: every reference to it goes (name@digest: those of that name); by name:tag: only that one. */
+	const char *only = by_digest && !prefix_ref(ref) && rf.name[0] ? rf.name : NULL;
+	size_t ol = only ? strlen(only) : 0;
 	json_object *drop = json_object_new_array();
 	json_object_object_foreach(refs, k, v) {
-		if (by_digest ? STREQ(json_object_get_string(v), digest) : STREQ(k, key))
+		bool hit = by_digest ? STREQ(json_object_get_string(v), digest) &&
+					       (!only || (strncmp(k, only, ol) == 0 && (k[ol] == ':' || k[ol] == '@')))
+				     : STREQ(k, key);
+		if (hit)
 			json_object_array_add(drop, json_object_new_string(k));
 	}
 	for (size_t i = 0; i < json_object_array_length(drop); i++)

@@ -113,13 +113,19 @@ pinned_digest() { echo "${1##*@}"; }
   [[ "$output" == *"not in the store"* ]]
 }
 
-@test "rmi of one of two tags keeps the image" {
+@test "rmi of one of two references keeps the image" {
   run -0 img load "$IMG/oci.tar"
   d=$(pinned_digest "$output")
   run -0 img load "$IMG/layout"
   run -0 img rmi localhost/layout:v1
   [ -x "$T/rootfs/${d#sha256:}/bin/busybox" ]
   run -0 img inspect localhost/stockade-bb:1
+  # name@digest removes that name's references only
+  run -0 img load "$IMG/layout"
+  run -0 img rmi "localhost/layout@$d"
+  run -1 img inspect localhost/layout:v1
+  run -0 img inspect localhost/stockade-bb:1
+  [ -x "$T/rootfs/${d#sha256:}/bin/busybox" ]
 }
 
 @test "--store, STOCKADE_STORE and bad input" {
