@@ -43,6 +43,7 @@ static const struct command commands[] = {
 	{ "images", cmd_images, false, "list the images in the store" },
 	{ "inspect", cmd_inspect, false, "print an image's manifest, config and layers as JSON" },
 	{ "rmi", cmd_rmi, false, "remove images from the store" },
+	{ "check-host", cmd_check_host, false, "check the host: shared kernel, kernel features, runtime CVEs, dockerd" },
 };
 
 static void usage(FILE *f)

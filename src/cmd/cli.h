@@ -84,6 +84,7 @@ int cmd_load(struct globals *g, int argc, char **argv);
 int cmd_images(struct globals *g, int argc, char **argv);
 int cmd_inspect(struct globals *g, int argc, char **argv);
 int cmd_rmi(struct globals *g, int argc, char **argv);
+int cmd_check_host(struct globals *g, int argc, char **argv);
 
 struct policy;
 /* Load the effective policy for create/run/exec; on failure print why (fail
