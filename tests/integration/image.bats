@@ -99,6 +99,14 @@ pinned_digest() { echo "${1##*@}"; }
   run -1 img load "$BATS_TEST_TMPDIR/bad"
   [[ "$output" == *"$layer"* ]]
   [ -z "$(ls "$T/blobs/sha256")" ]
+  # and so is the archive when the store already holds the good blob: the stream is still hashed
+  run -0 img load "$IMG/oci.tar"
+  run -0 img images --format json
+  before=$output
+  run -1 img load "$BATS_TEST_TMPDIR/bad.tar"
+  [[ "$output" == *"$layer"*"sha256 mismatch"* ]]
+  run -0 img images --format json
+  [ "$output" = "$before" ]
 }
 
 @test "rmi removes the reference, the rootfs and the blobs" {
