@@ -371,8 +371,10 @@ static int load_oci(struct load *l, const char *index, size_t len)
 		}
 		struct img_ref ref = { .name = "" };
 		if (name && (strchr(name, '/') || strchr(name, ':'))) {
-			if ((r = img_ref_parse(name, &ref)) < 0)
+			if ((r = img_ref_parse(name, &ref)) < 0) {
+				r = err_ctx(r, "%s: index.json manifests[%zu] annotation", l->src, i);
 				break;
+			}
 			ref.digest[0] = '\0';
 			if (!ref.tag[0])
 				snprintf(ref.tag, sizeof(ref.tag), "latest");

@@ -428,6 +428,16 @@ static int refs_read(struct img_store *s, json_object **out)
 	}
 	json_object_get(refs);
 	json_object_put(o);
+	/* every value must be a digest string from here on: a hand-edited entry that is not is dropped */
+	json_object *bad = json_object_new_array();
+	json_object_object_foreach(refs, k, v) {
+		if (!json_object_is_type(v, json_type_string) || img_digest_check(json_object_get_string(v), NULL) < 0)
+			json_object_array_add(bad, json_object_new_string(k));
+	}
+	for (size_t i = 0; i < json_object_array_length(bad); i++)
+		json_object_object_del(refs, json_object_get_string(json_object_array_get_idx(bad, i)));
+	json_object_put(bad);
+	err_clear();
 	*out = refs;
 	return 0;
 }
@@ -513,7 +523,9 @@ int img_resolve(struct img_store *s, const char *ref, char digest[IMG_DIGEST_LEN
 		ref_key(&rf, key, sizeof(key));
 	json_object_object_foreach(refs, k, v) {
 		const char *d = json_object_get_string(v);
-		if (prefix ? (d && strncmp(d + 7, ref, hl) == 0) : STREQ(k, key)) {
+		if (!json_object_is_type(v, json_type_string) || img_digest_check(d, NULL) < 0)
+			continue; /* a hand-edited refs.json: not ours to guess */
+		if (prefix ? strncmp(d + 7, ref, hl) == 0 : STREQ(k, key)) {
 			snprintf(digest, IMG_DIGEST_LEN + 1, "%s", d);
 			r = img_digest_check(digest, NULL);
 			if (r == 0)
@@ -537,6 +549,8 @@ int img_list(struct img_store *s, struct arena *a, struct img_listing **out, siz
 	size_t cnt = (size_t)json_object_object_length(refs), i = 0;
 	struct img_listing *l = arena_calloc(a, cnt + 1, sizeof(*l));
 	json_object_object_foreach(refs, k, v) {
+		if (!json_object_is_type(v, json_type_string) || img_digest_check(json_object_get_string(v), NULL) < 0)
+			continue;
 		char *key = arena_strdup(a, k);
 		char *at = strchr(key, '@');
 		char *slash = strrchr(key, '/');
