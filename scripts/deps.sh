@@ -6,7 +6,7 @@
 # fresh machine.  Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-build=(gcc meson ninja-build pkg-config libjson-c-dev libseccomp-dev libyaml-dev libcmocka-dev)
+build=(gcc meson ninja-build pkg-config libjson-c-dev libseccomp-dev libyaml-dev libcmocka-dev libarchive-dev libssl-dev)
 demo=(busybox-static jq)
 test=(libcmocka-dev bats jq busybox-static iproute2 util-linux procps psmisc clang libclang-rt-14-dev
       podman conmon containerd docker.io skopeo)

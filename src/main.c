@@ -39,6 +39,10 @@ static const struct command commands[] = {
 	{ "policy", cmd_policy, false, "the node policy: init, show, check a config against it" },
 	{ "rules", cmd_rules, false, "print the rule catalogue" },
 	{ "audit", cmd_audit, false, "check Dockerfiles, compose, Kubernetes, OCI configs, docker run lines" },
+	{ "load", cmd_load, false, "load images from a docker save or OCI archive, or an OCI layout directory" },
+	{ "images", cmd_images, false, "list the images in the store" },
+	{ "inspect", cmd_inspect, false, "print an image's manifest, config and layers as JSON" },
+	{ "rmi", cmd_rmi, false, "remove images from the store" },
 	{ "check-host", cmd_check_host, false, "check the host: shared kernel, kernel features, runtime CVEs, dockerd" },
 	{ "scan", cmd_scan, false, "check the containers running on this host, whatever started them" },
 };
@@ -56,6 +60,7 @@ static void usage(FILE *f)
 		   "  --debug              log debug messages too\n"
 		   "  --host-limits P      refuse (default) or clamp what the host cannot grant without\n"
 		   "                       CAP_SYS_RESOURCE (rlimits above its hard limit, a lower oomScoreAdj)\n"
+		   "  --store DIR          the image store (else $STOCKADE_STORE, then /var/lib/stockade)\n"
 		   "  --policy FILE        the policy create/run enforce (else $STOCKADE_POLICY, then\n"
 		   "                       /etc/stockade/policy.yaml, then built-in: restricted, enforce)\n"
 		   "  --systemd-cgroup     refused: stockade manages cgroups through cgroupfs\n"
@@ -93,6 +98,8 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *cmd_inde
 			dst = &g->host_limits;
 		else if (IS("policy"))
 			dst = &g->policy;
+		else if (IS("store"))
+			dst = &g->store;
 		if (dst) {
 			if (eq) {
 				*dst = eq + 1;

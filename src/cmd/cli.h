@@ -15,6 +15,7 @@ struct globals {
 	const char *log;
 	const char *log_format;
 	const char *host_limits; /* refuse (default) | clamp */
+	const char *store;       /* --store DIR (else $STOCKADE_STORE, /var/lib/stockade) */
 	const char *policy;      /* --policy FILE (else $STOCKADE_POLICY, /etc/stockade/policy.yaml, built-in) */
 	bool debug;
 	bool systemd_cgroup;
@@ -79,6 +80,10 @@ int cmd_features(struct globals *g, int argc, char **argv);
 int cmd_policy(struct globals *g, int argc, char **argv);
 int cmd_rules(struct globals *g, int argc, char **argv);
 int cmd_audit(struct globals *g, int argc, char **argv);
+int cmd_load(struct globals *g, int argc, char **argv);
+int cmd_images(struct globals *g, int argc, char **argv);
+int cmd_inspect(struct globals *g, int argc, char **argv);
+int cmd_rmi(struct globals *g, int argc, char **argv);
 int cmd_check_host(struct globals *g, int argc, char **argv);
 int cmd_scan(struct globals *g, int argc, char **argv);
 

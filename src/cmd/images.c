@@ -1,0 +1,243 @@
+/*
+ * load, images, inspect, rmi: the image store from the command line.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd/cli.h"
+#include "image/image.h"
+#include "util/err.h"
+#include "util/macros.h"
+
+static int open_store(struct globals *g, struct img_store *s)
+{
+	return img_store_open(img_store_path(g->store), s);
+}
+
+int cmd_load(struct globals *g, int argc, char **argv)
+{
+	const struct cmd_help h = { "load FILE|DIR",
+				    "Load images from a docker save archive, an OCI archive or an OCI layout directory.",
+				    "Every blob is verified against its sha256; a mismatch stores nothing. The pinned "
+				    "reference (name@sha256:...) of each image is printed." };
+	char **pos;
+	int npos;
+	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	if (npos != 1) {
+		free(pos);
+		cli_usage_error("load", "expected one FILE or DIR, found %d arguments", npos);
+		return EXIT_USAGE;
+	}
+	struct img_store s;
+	char **pinned = NULL;
+	if ((r = open_store(g, &s)) == 0)
+		r = img_load(&s, pos[0], &pinned);
+	/* Unpack now: the layers are hashed again on the way and `run` finds the root ready. */
+	for (size_t i = 0; r == 0 && pinned && pinned[i]; i++) {
+		const char *at = strrchr(pinned[i], '@');
+		_cleanup_free_ char *root = NULL;
+		if ((r = img_rootfs(&s, at ? at + 1 : pinned[i], NULL, &root)) < 0)
+			r = err_ctx(r, "load %s", pos[0]);
+	}
+	free(pos);
+	img_store_close(&s);
+	for (size_t i = 0; pinned && pinned[i]; i++) {
+		puts(pinned[i]);
+		free(pinned[i]);
+	}
+	free(pinned);
+	return r < 0 ? cli_fail(r) : 0;
+}
+
+static void human(int64_t n, char *buf, size_t len)
+{
+	const char *u[] = { "B", "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	size_t i = 0;
+	while (v >= 1000 && i + 1 < ARRAY_SIZE(u)) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, len, i ? "%.1f%s" : "%.0f%s", v, u[i]);
+}
+
+int cmd_images(struct globals *g, int argc, char **argv)
+{
+	const char *format = "table";
+	const struct opt opts[] = {
+		{ "format", 'f', OPT_STR, &format, "table|json", "output format" },
+	};
+	const struct cmd_help h = { "images [--format table|json]", "List the images in the store.", NULL };
+	char **pos;
+	int npos;
+	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	free(pos);
+	if (!STREQ(format, "table") && !STREQ(format, "json")) {
+		cli_usage_error("images", "--format is table or json, found \"%s\"", format);
+		return EXIT_USAGE;
+	}
+	struct img_store s;
+	struct arena a = { 0 };
+	struct img_listing *l = NULL;
+	size_t n = 0;
+	if ((r = open_store(g, &s)) < 0 || (r = img_list(&s, &a, &l, &n)) < 0) {
+		img_store_close(&s);
+		arena_free(&a);
+		return cli_fail(r);
+	}
+	json_object *arr = json_object_new_array();
+	if (STREQ(format, "table"))
+		printf("%-40s %-16s %-14s %-10s %s\n", "NAME", "TAG", "DIGEST", "SIZE", "CREATED");
+	for (size_t i = 0; i < n; i++) {
+		struct img_image img;
+		struct arena ia = { 0 };
+		int q = img_image_load(&s, l[i].digest, &ia, &img);
+		const char *created = q == 0 && img.config.created ? img.config.created : "";
+		int64_t size = q == 0 ? img.size : -1;
+		if (STREQ(format, "json")) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "name", json_object_new_string(l[i].name));
+			json_object_object_add(o, "tag", json_object_new_string(l[i].tag));
+			json_object_object_add(o, "digest", json_object_new_string(l[i].digest));
+			json_object_object_add(o, "size", json_object_new_int64(size));
+			json_object_object_add(o, "created", json_object_new_string(created));
+			if (q < 0)
+				json_object_object_add(o, "error", json_object_new_string(err_msg()));
+			json_object_array_add(arr, o);
+		} else {
+			char sz[32];
+			if (size >= 0)
+				human(size, sz, sizeof(sz));
+			else
+				snprintf(sz, sizeof(sz), "broken");
+			printf("%-40s %-16s %-14.12s %-10s %.19s\n", l[i].name[0] ? l[i].name : "<none>", l[i].tag,
+			       l[i].digest + 7, sz, created);
+		}
+		err_clear();
+		arena_free(&ia);
+	}
+	if (STREQ(format, "json"))
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+	arena_free(&a);
+	img_store_close(&s);
+	return 0;
+}
+
+static json_object *strv_json(char **v)
+{
+	if (!v)
+		return NULL;
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static json_object *str_json(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+int cmd_inspect(struct globals *g, int argc, char **argv)
+{
+	const struct cmd_help h = { "inspect REF", "Print an image's manifest, config and layers as JSON.", NULL };
+	char **pos;
+	int npos;
+	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	if (npos != 1) {
+		free(pos);
+		cli_usage_error("inspect", "expected one image reference, found %d arguments", npos);
+		return EXIT_USAGE;
+	}
+	struct img_store s;
+	struct arena a = { 0 };
+	struct img_image img;
+	char digest[IMG_DIGEST_LEN + 1];
+	if ((r = open_store(g, &s)) < 0 || (r = img_resolve(&s, pos[0], digest)) < 0 ||
+	    (r = img_image_load(&s, digest, &a, &img)) < 0) {
+		free(pos);
+		img_store_close(&s);
+		arena_free(&a);
+		return cli_fail(r);
+	}
+	free(pos);
+	const struct img_config *c = &img.config;
+	json_object *o = json_object_new_object(), *cfg = json_object_new_object(), *layers = json_object_new_array();
+	json_object_object_add(o, "digest", json_object_new_string(img.digest));
+	json_object_object_add(o, "mediaType", json_object_new_string(img.manifest.media_type));
+	json_object_object_add(o, "configDigest", json_object_new_string(img.manifest.config.digest));
+	json_object_object_add(o, "size", json_object_new_int64(img.size));
+	json_object_object_add(o, "created", str_json(c->created));
+	json_object_object_add(o, "os", str_json(c->os));
+	json_object_object_add(o, "architecture", str_json(c->arch));
+	json_object_object_add(cfg, "Entrypoint", strv_json(c->entrypoint));
+	json_object_object_add(cfg, "Cmd", strv_json(c->cmd));
+	json_object_object_add(cfg, "Env", strv_json(c->env));
+	json_object_object_add(cfg, "WorkingDir", str_json(c->working_dir));
+	json_object_object_add(cfg, "User", str_json(c->user));
+	json_object_object_add(cfg, "ExposedPorts", strv_json(c->exposed_ports));
+	json_object_object_add(cfg, "Volumes", strv_json(c->volumes));
+	json_object_object_add(cfg, "StopSignal", str_json(c->stop_signal));
+	json_object_object_add(o, "config", cfg);
+	for (size_t i = 0; i < img.manifest.nlayers; i++) {
+		json_object *l = json_object_new_object();
+		json_object_object_add(l, "digest", json_object_new_string(img.manifest.layers[i].digest));
+		json_object_object_add(l, "mediaType", json_object_new_string(img.manifest.layers[i].media_type));
+		json_object_object_add(l, "size", json_object_new_int64(img.manifest.layers[i].size));
+		json_object_array_add(layers, l);
+	}
+	json_object_object_add(o, "layers", layers);
+	char rootfs[128];
+	struct stat st;
+	snprintf(rootfs, sizeof(rootfs), "rootfs/%s", img.digest + 7);
+	if (fstatat(s.fd, rootfs, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		json_object_object_add(o, "rootfs", json_object_new_string(arena_printf(&a, "%s/%s", s.root, rootfs)));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	arena_free(&a);
+	img_store_close(&s);
+	return 0;
+}
+
+int cmd_rmi(struct globals *g, int argc, char **argv)
+{
+	const struct cmd_help h = { "rmi REF...",
+				    "Remove image references; an image no reference uses any more loses its rootfs and "
+				    "the blobs only it used.",
+				    NULL };
+	char **pos;
+	int npos;
+	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	if (npos < 1) {
+		free(pos);
+		cli_usage_error("rmi", "expected at least one image reference");
+		return EXIT_USAGE;
+	}
+	struct img_store s;
+	if ((r = open_store(g, &s)) < 0) {
+		free(pos);
+		return cli_fail(r);
+	}
+	int rc = 0;
+	for (int i = 0; i < npos; i++) {
+		if ((r = img_remove(&s, pos[i])) < 0)
+			rc = cli_fail(r);
+		else
+			printf("Untagged: %s\n", pos[i]);
+	}
+	free(pos);
+	img_store_close(&s);
+	return rc;
+}
