@@ -39,10 +39,17 @@ static const struct command commands[] = {
 	{ "policy", cmd_policy, false, "the node policy: init, show, check a config against it" },
 	{ "rules", cmd_rules, false, "print the rule catalogue" },
 	{ "audit", cmd_audit, false, "check Dockerfiles, compose, Kubernetes, OCI configs, docker run lines" },
+#ifdef STOCKADE_IMAGE_TOOL
 	{ "load", cmd_load, false, "load images from a docker save or OCI archive, or an OCI layout directory" },
 	{ "images", cmd_images, false, "list the images in the store" },
 	{ "inspect", cmd_inspect, false, "print an image's manifest, config and layers as JSON" },
 	{ "rmi", cmd_rmi, false, "remove images from the store" },
+#else
+	{ "load", cmd_image_tool, false, "load images from a docker save or OCI archive, or an OCI layout directory" },
+	{ "images", cmd_image_tool, false, "list the images in the store" },
+	{ "inspect", cmd_image_tool, false, "print an image's manifest, config and layers as JSON" },
+	{ "rmi", cmd_image_tool, false, "remove images from the store" },
+#endif
 	{ "check-host", cmd_check_host, false, "check the host: shared kernel, kernel features, runtime CVEs, dockerd" },
 	{ "scan", cmd_scan, false, "check the containers running on this host, whatever started them" },
 };
