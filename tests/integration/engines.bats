@@ -31,6 +31,8 @@ teardown() {
   if [ -d "$BATS_TEST_TMPDIR/pm" ]; then
     $(podman_cmd) rm -a -f -t 0 >/dev/null 2>&1 || true
     grep -F "$BATS_TEST_TMPDIR/pm" /proc/self/mountinfo | cut -d' ' -f5 | xargs -r -n1 umount -l 2>/dev/null || true
+    # conmon outlives `podman rm` by a moment; its cgroup empties only when it exits
+    for _ in $(seq 50); do pgrep -f "$BATS_TEST_TMPDIR/pm" >/dev/null || break; sleep 0.1; done
   fi
   if [ -n "${DOCKER:-}" ]; then
     $DOCKER rm -f $($DOCKER ps -aq) >/dev/null 2>&1 || true
@@ -43,8 +45,12 @@ teardown() {
   # the engines' parent cgroups (podman: libpod_parent, docker: docker,
   # containerd: its namespace) stay behind when empty, as with runc
   local n
-  for n in libpod_parent docker stockade-test; do
-    find /sys/fs/cgroup -maxdepth 6 -depth -type d -path "*/$n*" -exec rmdir {} \; 2>/dev/null || true
+  for _ in $(seq 20); do
+    for n in libpod_parent docker stockade-test; do
+      find /sys/fs/cgroup -maxdepth 6 -depth -type d -path "*/$n*" -exec rmdir {} \; 2>/dev/null || true
+    done
+    [ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d \( -name libpod_parent -o -name docker -o -name stockade-test \) 2>/dev/null)" ] && break
+    sleep 0.1
   done
   rmdir /run/containerd/runc/stockade-test 2>/dev/null || true
   teardown_common

@@ -13,6 +13,7 @@ setup_common() {
   BUNDLE=$BATS_TEST_TMPDIR/bundle
   ID="stk-$$-$BATS_TEST_NUMBER"
   MOUNTS_BEFORE=$(mount_count)
+  ENGINE_CGROUPS_BEFORE=$(engine_cgroups)
   "$MKBUNDLE" "$STOCKADE" "$BUNDLE" >/dev/null
   # The runtime's own tests judge the runtime, so they run under a policy that
   # enforces nothing; policy.bats sets the policies it tests.
@@ -24,6 +25,8 @@ setup_common() {
 # anything of ours that leaked out of a container's mount namespace lands
 # there.  (Counting every host mount would blame us for other programs'.)
 mount_count() { grep -c -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo || true; }
+# Engines' parent cgroups (compared before and after: a host may have its own).
+engine_cgroups() { find /sys/fs/cgroup -maxdepth 3 -type d \( -name libpod_parent -o -name docker \) 2>/dev/null | sort; }
 
 # cfg JQ_FILTER: edit the bundle's config.json in place
 cfg() {
@@ -62,6 +65,10 @@ teardown_common() {
   local procs
   procs=$(pgrep -f "$BATS_TEST_TMPDIR" 2>/dev/null | grep -v "^$$\$" || true)
   [ -z "$procs" ] || { leftovers+="processes: $procs "; kill -9 $procs 2>/dev/null || true; }
+  # an engine's parent cgroups a test left behind (podman's libpod_parent, docker's docker)
+  local eng
+  eng=$(engine_cgroups)
+  [ "$eng" = "${ENGINE_CGROUPS_BEFORE-$eng}" ] || leftovers+="engine cgroups: $eng "
   local now
   now=$(mount_count)
   [ "$now" -le "${MOUNTS_BEFORE:-$now}" ] || leftovers+="mounts under $BATS_TEST_TMPDIR: $(grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo | cut -d' ' -f5 | tr '\n' ' ') "

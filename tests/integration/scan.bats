@@ -26,7 +26,15 @@ teardown() {
     $PM rm -a -f -t 0 >/dev/null 2>&1 || true
     $PM rmi -a -f >/dev/null 2>&1 || true
     grep -F "$BATS_TEST_TMPDIR/pm" /proc/self/mountinfo | cut -d' ' -f5 | xargs -r -n1 umount -l 2>/dev/null || true
-    find /sys/fs/cgroup -maxdepth 6 -depth -type d -path "*/libpod_parent*" -exec rmdir {} \; 2>/dev/null || true
+    # conmon outlives `podman rm` by a moment: its cgroup (libpod_parent/conmon) empties only when it exits
+    local _
+    for _ in $(seq 50); do pgrep -f "$BATS_TEST_TMPDIR/pm" >/dev/null || break; sleep 0.1; done
+    pkill -9 -f "$BATS_TEST_TMPDIR/pm" 2>/dev/null || true
+    for _ in $(seq 20); do
+      find /sys/fs/cgroup -maxdepth 6 -depth -type d -path "*/libpod_parent*" -exec rmdir {} \; 2>/dev/null || true
+      [ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -name libpod_parent 2>/dev/null)" ] && break
+      sleep 0.1
+    done
   fi
   teardown_common
 }
