@@ -596,7 +596,8 @@ static void read_mounts(struct scan *s, struct wl_container *c, int pid)
 
 static struct wl_loc at_pid(struct scan *s, int pid, const char *what)
 {
-	struct wl_loc l = wl_at(s->w, 0, 0, "pid %d: %s/%d/%s", pid, s->o->proc_dir, pid, what);
+	/* the file is the proc root; the path says which process and field: "pid 1234 status CapEff" */
+	struct wl_loc l = wl_at(s->w, 0, 0, "pid %d %s", pid, what);
 	l.file = NULL;
 	return l;
 }

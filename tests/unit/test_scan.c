@@ -101,7 +101,7 @@ static void test_userns_root(void **state)
 	assert_int_equal(s.w->n_containers, 1);
 	assert_string_equal(s.info[0].engine, "lxc");
 	assert_true(s.w->containers[0].user.userns_unprivileged);
-	const struct finding *fi = find(&s, "web", "STK101", "/proc/400/uid_map");
+	const struct finding *fi = find(&s, "web", "STK101", "pid 400 uid_map");
 	assert_non_null(fi);
 	assert_int_equal(fi->sev, SEV_LOW);
 	assert_non_null(strstr(fi->message, "unprivileged host uid"));
@@ -132,7 +132,7 @@ static void test_weak_findings(void **state)
 	struct scanned s;
 	scan(&s, NULL, true);
 	const char *c = "9a8b7c6d5e4f";
-	const struct finding *fi = find(&s, c, "STK101", "/proc/200/status Uid");
+	const struct finding *fi = find(&s, c, "STK101", "pid 200 status Uid");
 	assert_non_null(fi);
 	assert_non_null(find(&s, c, "STK102", "status CapEff"));
 	assert_non_null(find(&s, c, "STK103", "status NoNewPrivs"));
