@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = sep ? sep + 4 : end;
 	}
 	struct proc_scan_opts o = { .proc_fd = proc_fd, .proc_dir = "/proc", .sys_fd = sys_fd, .sys_dir = "/sys",
-		.state_fd = -1 };
+		.state_fd = -1, .run_fd = -1 };
 	struct workload *w;
 	struct proc_container_info *info;
 	if (fe_proc_scan(&o, &w, &info) >= 0) {

@@ -45,11 +45,12 @@ static int open_dir(const char *dir, const char *what)
 
 int cmd_scan(struct globals *g, int argc, char **argv)
 {
-	const char *format = "text", *level = NULL, *fail_on = "high", *proc = "/proc", *sys = "/sys", *filter = NULL;
+	const char *format = "text", *level = NULL, *fail_on = "high", *proc = "/proc", *sys = "/sys", *run = "/run", *filter = NULL;
 	bool no_color = false;
 	const struct opt opts[] = {
 		{ "proc", 0, OPT_STR, &proc, "DIR", "the proc tree to read (default /proc; a recorded tree for tests)" },
 		{ "sys", 0, OPT_STR, &sys, "DIR", "the sys tree for cgroup limits (default /sys)" },
+		{ "run", 0, OPT_STR, &run, "DIR", "the run tree for Kubernetes names from CRI state (default /run)" },
 		{ "container", 'c', OPT_STR, &filter, "ID", "scan only the container whose ID starts with ID (or named ID)" },
 		{ "format", 'f', OPT_STR, &format, "FMT", "text (default), json, sarif or junit" },
 		{ "level", 'l', OPT_STR, &level, "LEVEL", "privileged, baseline or restricted (default: the policy's, else restricted)" },
@@ -92,8 +93,9 @@ int cmd_scan(struct globals *g, int argc, char **argv)
 	/* the limits and the state root are extras: without them the rest is still judged */
 	_cleanup_close_ int sys_fd = open(sys, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int state_fd = open(g->root ? g->root : "/run/stockade", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int run_fd = open(run, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct proc_scan_opts so = { .proc_fd = proc_fd, .proc_dir = proc, .sys_fd = sys_fd, .sys_dir = sys, .state_fd = state_fd,
-		.filter = filter };
+		.run_fd = run_fd, .filter = filter };
 	struct workload *w;
 	struct proc_container_info *info;
 	r = fe_proc_scan(&so, &w, &info);

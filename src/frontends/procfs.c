@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,6 +595,56 @@ static void read_mounts(struct scan *s, struct wl_container *c, int pid)
 
 /* ---- identity, privileges, environment ------------------------------------------- */
 
+static const char *annotation(json_object *ann, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(ann, key, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+												       : NULL;
+}
+
+bool proc_cri_name(int run_fd, const char *id, char *out, size_t n)
+{
+	static const struct {
+		const char *dir, *file, *ns, *pod, *ctr;
+	} where[] = {
+		{ "containerd/io.containerd.runtime.v2.task/k8s.io", "config.json", "io.kubernetes.cri.sandbox-namespace",
+			"io.kubernetes.cri.sandbox-name", "io.kubernetes.cri.container-name" },
+		{ "containers/storage/overlay-containers", "userdata/config.json", "io.kubernetes.pod.namespace",
+			"io.kubernetes.pod.name", "io.kubernetes.container.name" },
+	};
+	if (run_fd < 0 || !id || !*id)
+		return false;
+	/* the ID comes from a cgroup path: only a plain name may become a path component */
+	for (const char *c = id; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s/%s", where[i].dir, id, where[i].file);
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		if (read_file_at(run_fd, path, 1 << 20, &text, &len) < 0)
+			continue;
+		json_object *root = json_tokener_parse(text), *ann;
+		bool ok = false;
+		if (root && json_object_object_get_ex(root, "annotations", &ann)) {
+			const char *ns = annotation(ann, where[i].ns), *pod = annotation(ann, where[i].pod);
+			const char *ctr = annotation(ann, where[i].ctr);
+			if (ns && pod) {
+				if (ctr && *ctr)
+					snprintf(out, n, "%s/%s/%s", ns, pod, ctr);
+				else
+					snprintf(out, n, "%s/%s", ns, pod);
+				ok = true;
+			}
+		}
+		json_object_put(root);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
 static struct wl_loc at_pid(struct scan *s, int pid, const char *what)
 {
 	/* the file is the proc root; the path says which process and field: "pid 1234 status CapEff" */
@@ -750,6 +801,10 @@ static void scan_group(struct scan *s, const struct group *g, struct proc_contai
 		snprintf(anon, sizeof(anon), "pid-%d", init);
 		name = anon;
 	}
+	/* a Kubernetes container is named by its namespace, pod and container when the CRI state says */
+	char cri[512];
+	if (!strcmp(nm.engine, "kubernetes") && proc_cri_name(s->o->run_fd, nm.id, cri, sizeof(cri)))
+		name = cri;
 	if (!matches_filter(s->o->filter, nm.id[0] ? nm.id : NULL, name))
 		return;
 	struct wl_container *c = wl_add_container(w, name, at_pid(s, init, "status"));

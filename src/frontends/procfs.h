@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "workload/workload.h"
@@ -17,6 +18,7 @@ struct proc_scan_opts {
 	int sys_fd;           /* the sys root (/sys), -1: no cgroup limits are read */
 	const char *sys_dir;  /* as the user named it ("/sys") */
 	int state_fd;         /* stockade's --root state directory, -1: none */
+	int run_fd;           /* the /run tree, for Kubernetes pod and container names (CRI state), -1: none */
 	const char *filter;   /* --container: ID prefix or name; NULL for all */
 };
 
@@ -38,6 +40,18 @@ struct proc_cg_name {
 	char pod[128]; /* Kubernetes pod UID, "" if none */
 };
 void proc_cgroup_name(const char *path, int state_fd, struct proc_cg_name *out);
+
+/*
+ * Kubernetes names of a CRI container, from the runtime's state under `run_fd`
+ * (the annotations of its bundle config.json): containerd's
+ * containerd/io.containerd.runtime.v2.task/k8s.io/<id>/config.json
+ * (io.kubernetes.cri.sandbox-namespace, -sandbox-name, -container-name) or
+ * CRI-O's containers/storage/overlay-containers/<id>/userdata/config.json
+ * (io.kubernetes.pod.namespace, .pod.name, .container.name).  Writes
+ * "NAMESPACE/POD/CONTAINER" (or "NAMESPACE/POD" for a pod's sandbox) and
+ * returns true when found.
+ */
+bool proc_cri_name(int run_fd, const char *id, char *out, size_t n);
 
 /*
  * Scan the proc tree.  On success *out is a WL_PROC workload (one container

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static void scan(struct scanned *s, const char *filter, bool with_sys)
 	int pfd = open(FIX "/host", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int sfd = with_sys ? open(FIX "/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	assert_true(pfd >= 0);
-	struct proc_scan_opts o = { .proc_fd = pfd, .proc_dir = "/proc", .sys_fd = sfd, .sys_dir = "/sys", .state_fd = -1,
+	struct proc_scan_opts o = { .proc_fd = pfd, .proc_dir = "/proc", .sys_fd = sfd, .sys_dir = "/sys", .state_fd = -1, .run_fd = -1,
 		.filter = filter };
 	memset(s, 0, sizeof(*s));
 	if (fe_proc_scan(&o, &s->w, &s->info) < 0)
@@ -255,13 +256,57 @@ static void test_bad_proc_root(void **state)
 	(void)state;
 	int fd = open(FIX "/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	struct proc_scan_opts o = { .proc_fd = fd, .proc_dir = "not-proc", .sys_fd = -1, .state_fd = -1 };
+	struct proc_scan_opts o = { .proc_fd = fd, .proc_dir = "not-proc", .sys_fd = -1, .state_fd = -1, .run_fd = -1 };
 	struct workload *w;
 	struct proc_container_info *info;
 	assert_true(fe_proc_scan(&o, &w, &info) < 0);
 	assert_non_null(strstr(err_msg(), "not-proc"));
 	assert_null(w);
 	close(fd);
+}
+
+static void put_file(const char *dir, const char *rel, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	for (char *c = p + strlen(dir) + 1; *c; c++) {
+		if (*c == '/') {
+			*c = '\0';
+			mkdir(p, 0755);
+			*c = '/';
+		}
+	}
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Kubernetes names from the CRI runtime's state: containerd and CRI-O */
+static void test_cri_names(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/test-scan-run-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	put_file(dir, "containerd/io.containerd.runtime.v2.task/k8s.io/abc123/config.json",
+		 "{\"annotations\": {\"io.kubernetes.cri.sandbox-namespace\": \"shop\", \"io.kubernetes.cri.sandbox-name\": "
+		 "\"web-0\", \"io.kubernetes.cri.container-name\": \"app\"}}");
+	put_file(dir, "containers/storage/overlay-containers/def456/userdata/config.json",
+		 "{\"annotations\": {\"io.kubernetes.pod.namespace\": \"kube-system\", \"io.kubernetes.pod.name\": \"dns\"}}");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	char name[256];
+	assert_true(proc_cri_name(fd, "abc123", name, sizeof(name)));
+	assert_string_equal(name, "shop/web-0/app");
+	assert_true(proc_cri_name(fd, "def456", name, sizeof(name))); /* a pod's sandbox: no container name */
+	assert_string_equal(name, "kube-system/dns");
+	assert_false(proc_cri_name(fd, "missing", name, sizeof(name)));
+	assert_false(proc_cri_name(fd, "../../etc", name, sizeof(name))); /* not a path component */
+	assert_false(proc_cri_name(-1, "abc123", name, sizeof(name)));
+	close(fd);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -276,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_no_sys),
 		cmocka_unit_test(test_cgroup_names),
 		cmocka_unit_test(test_bad_proc_root),
+		cmocka_unit_test(test_cri_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
