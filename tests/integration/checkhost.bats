@@ -44,10 +44,17 @@ rules() { jq -r '.findings[].rule' <<<"$1" | LC_ALL=C sort; }
 		[ "$status" -eq 1 ]
 		[ "$(rules "$output")" = "STK801" ]
 	done
-	for kind in bare-metal wsl firecracker; do
+	for kind in bare-metal wsl firecracker kvm vmware hyperv xen; do
 		run --separate-stderr "$STOCKADE" check-host --root-dir "$FIX/$kind" --format json
 		[ "$status" -eq 0 ]
 		[ "$(rules "$output")" = "" ]
+	done
+	# each hypervisor is named, with what was seen
+	local kind want
+	for kind in kvm:KVM vmware:VMware hyperv:Hyper-V xen:Xen firecracker:Firecracker; do
+		want=${kind#*:}
+		run --separate-stderr "$STOCKADE" check-host --root-dir "$FIX/${kind%%:*}"
+		[[ "$output" == *"virtualization       a $want"*"virtual machine with its own kernel"* ]]
 	done
 }
 
