@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "report/report.h"
+#include "util/strmap.h"
 
 /* The finding's rule (a placeholder when it has none) and a severity in range. */
 const struct rule *report_rule(const struct finding *fi);
@@ -36,18 +37,6 @@ struct report_counts {
 };
 void report_count(const struct findings *f, const struct report_opts *o, struct report_counts *c);
 
-/* A string -> index map (open addressing), so that reports over thousands of
- * files stay linear: the file of each finding is looked up, not searched for. */
-struct strmap {
-	const char **keys;
-	size_t *vals;
-	size_t cap, n;
-};
-/* Insert key -> val unless the key is there; returns the value stored for key. */
-size_t strmap_put(struct strmap *m, const char *key, size_t val);
-/* The value of key, or SIZE_MAX. */
-size_t strmap_get(const struct strmap *m, const char *key);
-void strmap_free(struct strmap *m);
 /* For the length of one report_write: opts->files indexed (report_kind_of uses it). */
 void report_index_files(const struct report_opts *o);
 void report_index_clear(void);

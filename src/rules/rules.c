@@ -15,6 +15,7 @@
 
 #include "oci/spec.h"
 #include "rules/rules_internal.h"
+#include "util/strmap.h"
 
 #define CAP_BIT(c) (1ULL << (c))
 
@@ -644,52 +645,6 @@ static bool netpol_default_deny(const struct wl_netpol *np)
 	return np->n_selector == 0 && !np->selector_exprs && np->ingress_type && np->n_ingress_rules == 0;
 }
 
-/* A set of strings (namespaces, workload keys): open addressing, FNV-1a. */
-struct strset {
-	const char **slot;
-	size_t cap, n;
-};
-
-static uint64_t fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-/* Insert; returns true when the string was not there yet. */
-static bool strset_add(struct strset *t, struct arena *a, const char *key)
-{
-	if ((t->n + 1) * 2 > t->cap) {
-		struct strset nt = { .cap = t->cap ? t->cap * 2 : 64 };
-		nt.slot = arena_calloc(a, nt.cap, sizeof(char *));
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->slot[i])
-				strset_add(&nt, a, t->slot[i]);
-		*t = nt;
-	}
-	for (size_t i = fnv(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		if (!t->slot[i]) {
-			t->slot[i] = arena_strdup(a, key);
-			t->n++;
-			return true;
-		}
-		if (strcmp(t->slot[i], key) == 0)
-			return false;
-	}
-}
-
-static bool strset_has(const struct strset *t, const char *key)
-{
-	if (!t->cap)
-		return false;
-	for (size_t i = fnv(key) & (t->cap - 1); t->slot[i]; i = (i + 1) & (t->cap - 1))
-		if (strcmp(t->slot[i], key) == 0)
-			return true;
-	return false;
-}
-
 static const char *ns_of(const char *ns)
 {
 	return ns ? ns : "default";
@@ -711,7 +666,7 @@ static int cmp_np(const void *a, const void *b)
 int rules_eval_cluster(struct workload *const *ws, size_t n, const struct rule_ctx *ctx, struct findings *out)
 {
 	struct arena a = { 0 };
-	struct strset deny = { 0 }, seen_ns = { 0 }, seen_wl = { 0 };
+	struct strmap deny = { 0 }, seen_ns = { 0 }, seen_wl = { 0 };
 	size_t nnp = 0;
 	for (size_t i = 0; i < n; i++)
 		nnp += ws[i]->kind == WL_K8S ? ws[i]->n_netpols : 0;
@@ -724,7 +679,7 @@ int rules_eval_cluster(struct workload *const *ws, size_t n, const struct rule_c
 			const struct wl_netpol *np = &ws[i]->netpols[p];
 			nps[k++].np = np;
 			if (netpol_default_deny(np))
-				strset_add(&deny, &a, ns_of(np->k8s_namespace));
+				strmap_add(&deny, ns_of(np->k8s_namespace));
 		}
 	}
 	qsort(nps, nnp, sizeof(*nps), cmp_np);
@@ -742,10 +697,10 @@ int rules_eval_cluster(struct workload *const *ws, size_t n, const struct rule_c
 			const struct wl_container *c = &w->containers[c_i];
 			const char *ns = ns_of(c->k8s_namespace);
 			/* each namespace once (at its first workload), each workload once (its first container) */
-			bool ns_first = strset_add(&seen_ns, &a, ns);
+			bool ns_first = strmap_add(&seen_ns, ns);
 			char *key = arena_printf(&a, "%s\x1f%s\x1f%s", ns, c->kind ? c->kind : "",
 						 c->k8s_workload ? c->k8s_workload : (c->name ? c->name : ""));
-			bool wl_first = strset_add(&seen_wl, &a, key);
+			bool wl_first = strmap_add(&seen_wl, key); /* key lives in the arena until the end */
 			bool selected = false;
 			/* the policies of this namespace: a binary search to the first, then a scan */
 			size_t lo = 0, hi = nnp;
@@ -759,7 +714,7 @@ int rules_eval_cluster(struct workload *const *ws, size_t n, const struct rule_c
 			for (size_t p = lo; p < nnp && !selected && strcmp(ns_of(nps[p].np->k8s_namespace), ns) == 0; p++)
 				selected = netpol_selects(nps[p].np, c);
 			e.c = c;
-			if (ns_first && !strset_has(&deny, ns) && rule_active(&e, "STK402"))
+			if (ns_first && strmap_get(&deny, ns) == SIZE_MAX && rule_active(&e, "STK402"))
 				rule_emit(&e, "STK402", -1, c->at, "namespace %s has workloads but no default-deny ingress NetworkPolicy", ns);
 			if (wl_first && !selected && rule_active(&e, "STK404"))
 				rule_emit(&e, "STK404", -1, c->at, "%s %s is selected by no NetworkPolicy", c->kind ? c->kind : "workload",
@@ -767,6 +722,9 @@ int rules_eval_cluster(struct workload *const *ws, size_t n, const struct rule_c
 			e.c = NULL;
 		}
 	}
+	strmap_free(&deny);
+	strmap_free(&seen_ns);
+	strmap_free(&seen_wl);
 	arena_free(&a);
 	return 0;
 }
