@@ -102,39 +102,49 @@ static size_t block_end(const struct line *ls, size_t n, size_t k)
 	return last;
 }
 
-static bool id_char(char ch)
+/* A rule ID: "STK" and digits, any case; or "all". */
+static bool is_rule_id(const char *s, size_t n)
 {
-	return isalnum((unsigned char)ch) || ch == '-' || ch == '_';
-}
-
-/* A rule ID looks like letters then digits ("STK101"). */
-static bool looks_like_id(const char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n && isalpha((unsigned char)s[i]))
-		i++;
-	if (i == 0 || i == n)
+	if (n == 3 && strncasecmp(s, "all", 3) == 0)
+		return true;
+	if (n < 4 || strncasecmp(s, "STK", 3) != 0)
 		return false;
-	while (i < n && isdigit((unsigned char)s[i]))
-		i++;
-	return i == n;
+	for (size_t i = 3; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
 }
 
-/* Parse the text after the marker into ids and reason. */
-static void parse_ids(struct workload *w, struct wl_suppress *sp, const char *p, const char *end)
+const char *fe_ignore_find(const char *s, size_t n)
+{
+	size_t m = strlen(MARKER);
+	for (const char *k = s; k + m <= s + n; k++) {
+		k = memmem(k, (size_t)(s + n - k), MARKER, m);
+		if (!k)
+			return NULL;
+		const char *after = k + m;
+		if (after == s + n || strchr(" \t,\r", *after)) /* not "stockade:ignored" */
+			return after;
+	}
+	return NULL;
+}
+
+void fe_ignore_parse(struct workload *w, struct wl_suppress *sp, const char *p, const char *end)
 {
 	for (;;) {
 		while (p < end && (isspace((unsigned char)*p) || *p == ','))
 			p++;
 		const char *t = p;
-		while (p < end && id_char(*p))
+		while (p < end && isalnum((unsigned char)*p)) /* "STK101:" and "STK101," end at the punctuation */
 			p++;
-		if (p == t || !looks_like_id(t, (size_t)(p - t))) {
+		if (p == t || !is_rule_id(t, (size_t)(p - t))) {
 			p = t;
 			break;
 		}
-		const char **id = WL_PUSH(w, sp->ids, sp->n_ids);
-		*id = arena_strndup(&w->arena, t, (size_t)(p - t));
+		char *id = arena_strndup(&w->arena, t, (size_t)(p - t));
+		for (char *c = id; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		*WL_PUSH(w, sp->ids, sp->n_ids) = id;
 	}
 	/* "-- reason", ": reason" read as "reason" */
 	while (p < end && (isspace((unsigned char)*p) || *p == '-' || *p == ':'))
@@ -151,7 +161,7 @@ static void add_suppression(struct workload *w, const struct line *ls, size_t n,
 	sp->first_line = (int)target + 1;
 	sp->last_line = (int)block_end(ls, n, target) + 1;
 	sp->at = wl_at(w, (int)at + 1, (int)(c->cmt - c->s) + 1, NULL);
-	parse_ids(w, sp, c->hash + strlen(MARKER), c->s + c->len);
+	fe_ignore_parse(w, sp, c->hash + strlen(MARKER), c->s + c->len);
 }
 
 void fe_yaml_suppressions(struct workload *w, const char *text, size_t len)

@@ -1,5 +1,6 @@
 /*
- * Helpers shared by the YAML frontends (compose, Kubernetes).
+ * Helpers shared by the frontends: the `# stockade:ignore` comment (every
+ * text format) and its placement in YAML (compose, Kubernetes).
  */
 #pragma once
 
@@ -17,3 +18,10 @@
  * list item covers all of it.
  */
 void fe_yaml_suppressions(struct workload *w, const char *text, size_t len);
+
+/* The text after a `stockade:ignore` marker in [s, s+n), or NULL when there is
+ * none (a longer word such as "stockade:ignored" is not one). */
+const char *fe_ignore_find(const char *s, size_t n);
+/* "STK101, STK301 reason" in [p, end): the IDs (upper-cased; "ALL" too) go to
+ * sp->ids, the rest (after "-" or ":") is sp->reason, NULL when empty. */
+void fe_ignore_parse(struct workload *w, struct wl_suppress *sp, const char *p, const char *end);

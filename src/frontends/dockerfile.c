@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "frontends/common.h"
 #include "frontends/frontends.h"
 
 /* A growable string on the heap, while one instruction is assembled. */
@@ -113,9 +114,7 @@ struct heredoc {
 };
 
 struct pending_ignore {
-	const char **ids;
-	size_t n_ids;
-	const char *reason;
+	struct wl_suppress sp; /* ids and reason; the lines are known at the next instruction */
 	int line;
 };
 
@@ -787,45 +786,16 @@ static void dispatch(struct df *d, const struct instr *in)
 
 /* --- comments, directives, heredocs ------------------------------------------ */
 
-static bool is_rule_id(const char *s, size_t n)
-{
-	if (n < 4 || strncasecmp(s, "STK", 3) != 0)
-		return false;
-	for (size_t i = 3; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
 
 /* `# stockade:ignore STK101,STK502 reason`: remembered for the next instruction. */
 static void note_comment(struct df *d, const char *s, size_t n, int line)
 {
-	static const char tag[] = "stockade:ignore";
-	size_t i = 1 + lskip(s + 1, n - 1);
-	if (n - i < sizeof(tag) - 1 || strncasecmp(s + i, tag, sizeof(tag) - 1) != 0)
+	const char *q = fe_ignore_find(s, n);
+	if (!q)
 		return;
-	i += sizeof(tag) - 1;
-	if (i < n && !is_ws(s[i]))
-		return; /* "stockade:ignored", not ours */
 	struct pending_ignore *p = PUSH(d, d->pending, d->n_pending);
 	p->line = line;
-	for (;;) {
-		while (i < n && (is_ws(s[i]) || s[i] == ','))
-			i++;
-		size_t st = i;
-		while (i < n && !is_ws(s[i]) && s[i] != ',')
-			i++;
-		if (st == i)
-			break;
-		if (!is_rule_id(s + st, i - st)) {
-			p->reason = arena_strndup(&d->w->arena, s + st, rtrim(s + st, n - st));
-			break;
-		}
-		char *id = arena_strndup(&d->w->arena, s + st, i - st);
-		for (char *c = id; *c; c++)
-			*c = (char)toupper((unsigned char)*c);
-		*PUSH(d, p->ids, p->n_ids) = id;
-	}
+	fe_ignore_parse(d->w, &p->sp, q, s + n);
 }
 
 static void apply_ignores(struct df *d, int first, int last)
@@ -834,9 +804,9 @@ static void apply_ignores(struct df *d, int first, int last)
 		struct wl_suppress *s = PUSH(d, d->w->suppress, d->w->n_suppress);
 		s->first_line = first;
 		s->last_line = last;
-		s->ids = d->pending[i].ids;
-		s->n_ids = d->pending[i].n_ids;
-		s->reason = d->pending[i].reason;
+		s->ids = d->pending[i].sp.ids;
+		s->n_ids = d->pending[i].sp.n_ids;
+		s->reason = d->pending[i].sp.reason;
 		s->at = at_line(d, d->pending[i].line);
 	}
 	d->pending = NULL;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "frontends/common.h"
 #include "frontends/frontends.h"
 #include "oci/spec.h"
 #include "util/err.h"
@@ -1336,26 +1337,15 @@ static bool mentions_engine(const char *p, size_t n)
 	return memmem(p, n, "docker", 6) || memmem(p, n, "podman", 6) || memmem(p, n, "nerdctl", 7);
 }
 
-static bool is_id(const char *s, size_t n)
-{
-	if (n == 3 && strncasecmp(s, "all", 3) == 0)
-		return true;
-	if (n < 4 || strncasecmp(s, "STK", 3) != 0)
-		return false;
-	for (size_t i = 3; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
 
 /* `# stockade:ignore STK101,STK301 reason` in [p, eol): covers lines first..last */
 static void suppress(struct scan *sc, size_t p, size_t eol, int first, int last)
 {
 	struct workload *w = sc->w;
 	const char *t = sc->s.t;
-	const char *k = memmem(t + p, eol - p, "stockade:ignore", 15);
-	if (!k || (k + 15 < t + eol && !strchr(" \t,\r", k[15])))
-		return; /* none, or "stockade:ignored": not ours */
+	const char *q = fe_ignore_find(t + p, eol - p);
+	if (!q)
+		return;
 	struct wl_loc at = src_loc(w, &sc->s, p, NULL);
 	for (size_t i = 0; i < w->n_suppress; i++)
 		if (w->suppress[i].at.line == at.line && w->suppress[i].at.col == at.col && w->suppress[i].first_line == first)
@@ -1364,27 +1354,7 @@ static void suppress(struct scan *sc, size_t p, size_t eol, int first, int last)
 	x->first_line = first;
 	x->last_line = last;
 	x->at = at;
-	const char *q = k + 15, *e = t + eol;
-	for (;;) {
-		while (q < e && (*q == ' ' || *q == '\t' || *q == ','))
-			q++;
-		size_t n = 0;
-		while (q + n < e && !strchr(" \t,\r", q[n]))
-			n++;
-		if (n == 0 || !is_id(q, n))
-			break;
-		const char **ids = arena_calloc(&w->arena, x->n_ids + 1, sizeof(*ids));
-		if (x->n_ids)
-			memcpy(ids, x->ids, x->n_ids * sizeof(*ids));
-		ids[x->n_ids++] = arena_strndup(&w->arena, q, n);
-		x->ids = ids;
-		q += n;
-	}
-	while (q < e && (*q == ' ' || *q == '\t' || *q == '-' || *q == ':'))
-		q++;
-	while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		e--;
-	x->reason = e > q ? arena_strndup(&w->arena, q, (size_t)(e - q)) : NULL;
+	fe_ignore_parse(w, x, q, t + eol);
 }
 
 /* the comment that may suppress a command at lines first..last */
