@@ -197,3 +197,35 @@ void fe_yaml_suppressions(struct workload *w, const char *text, size_t len)
 			add_suppression(w, ls, n, i, t);
 	}
 }
+
+/* ---- engine-managed mounts ---- */
+
+static bool hex_run(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool fe_engine_file(const char *src)
+{
+	if (strstr(src, "/../") || strstr(src, "/./"))
+		return false;
+	for (const char *p = strstr(src, "containers/"); p; p = strstr(p + 1, "containers/")) {
+		const char *id = p + strlen("containers/");
+		if (strlen(id) > 64 && hex_run(id, 64) && id[64] == '/')
+			return true;
+	}
+	return strstr(src, "/kubelet/pods/") || strstr(src, "/io.containerd.grpc.v1.cri/sandboxes/") ||
+	       strstr(src, "/io.containerd.grpc.v1.cri/containers/");
+}
+
+bool fe_named_volume(const char *src)
+{
+	const char *v = strstr(src, "/volumes/");
+	if (!v || strstr(src, "/../"))
+		return false;
+	const char *d = strstr(v + 9, "/_data");
+	return d && (d[6] == '\0' || d[6] == '/');
+}

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "workload/workload.h"
@@ -25,3 +26,15 @@ const char *fe_ignore_find(const char *s, size_t n);
 /* "STK101, STK301 reason" in [p, end): the IDs (upper-cased; "ALL" too) go to
  * sp->ids, the rest (after "-" or ":") is sp->reason, NULL when empty. */
 void fe_ignore_parse(struct workload *w, struct wl_suppress *sp, const char *p, const char *end);
+
+/*
+ * A bind source that is an engine's own per-container file or directory
+ * (.../containers/<64 hex>/hosts, podman's overlay-containers/<id>/userdata,
+ * kubelet pod directories, CRI sandboxes), not a host path the user chose.
+ * Decided by the source alone: a destination such as /etc/hosts proves
+ * nothing (`-v /etc/passwd:/etc/hosts` is a host path).  A source with "/../"
+ * or "/./" is never one.
+ */
+bool fe_engine_file(const char *src);
+/* A named volume's data directory (.../volumes/<name>/_data). */
+bool fe_named_volume(const char *src);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontends/common.h"
 #include "frontends/frontends.h"
 #include "oci/spec.h"
 #include "util/err.h"
@@ -37,37 +38,6 @@ static bool has_opt(const struct oci_mount *m, const char *o)
 	return false;
 }
 
-static bool hex_run(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-/* ".../containers/<64 hex>/..." (docker, podman's overlay-containers), kubelet pod dirs, CRI sandboxes */
-static bool engine_container_dir(const char *src)
-{
-	if (strstr(src, "/../") || strstr(src, "/./"))
-		return false;
-	for (const char *p = strstr(src, "containers/"); p; p = strstr(p + 1, "containers/")) {
-		const char *id = p + strlen("containers/");
-		if (strlen(id) > 64 && hex_run(id, 64) && id[64] == '/')
-			return true;
-	}
-	return strstr(src, "/kubelet/pods/") || strstr(src, "/io.containerd.grpc.v1.cri/sandboxes/") ||
-	       strstr(src, "/io.containerd.grpc.v1.cri/containers/");
-}
-
-static bool named_volume(const char *src)
-{
-	const char *v = strstr(src, "/volumes/");
-	if (!v || strstr(src, "/../"))
-		return false;
-	const char *d = strstr(v + 9, "/_data");
-	return d && (d[6] == '\0' || d[6] == '/');
-}
-
 static void add_mount(struct workload *w, struct wl_container *c, const struct oci_mount *m, size_t i)
 {
 	struct wl_mount *x = WL_PUSH(w, c->mounts, c->n_mounts);
@@ -77,9 +47,9 @@ static void add_mount(struct workload *w, struct wl_container *c, const struct o
 	if (bind) {
 		x->type = WL_MNT_BIND;
 		x->source = wl_strdup(w, m->source);
-		if (m->source && named_volume(m->source))
+		if (m->source && fe_named_volume(m->source))
 			x->type = WL_MNT_VOLUME;
-		else if (m->source && engine_container_dir(m->source))
+		else if (m->source && fe_engine_file(m->source))
 			x->engine_managed = true;
 	} else if (m->type && strcmp(m->type, "tmpfs") == 0) {
 		x->type = WL_MNT_TMPFS;

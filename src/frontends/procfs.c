@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "frontends/common.h"
 #include "frontends/procfs.h"
 #include "oci/spec.h"
 #include "oci/state.h"
@@ -500,34 +501,13 @@ static bool default_device(const char *p)
 	return false;
 }
 
-/* files each engine writes for its containers: not host paths the user chose */
-static bool engine_file(const char *dest, const char *src)
-{
-	static const char *const dests[] = { "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/run/.containerenv",
-		"/.dockerenv", "/run/secrets/kubernetes.io", "/var/run/secrets/kubernetes.io", "/dev/termination-log" };
-	static const char *const srcs[] = { "/var/lib/docker/containers", "/var/lib/containers/storage/overlay-containers",
-		"/run/containers/storage", "/var/lib/kubelet/pods" };
-	for (size_t i = 0; i < ARRAY_SIZE(dests); i++)
-		if (path_under(dest, dests[i]))
-			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(srcs); i++)
-		if (path_under(src, srcs[i]))
-			return true;
-	return false;
-}
-
-static bool volume_dir(const char *src)
-{
-	return path_under(src, "/var/lib/docker/volumes") || path_under(src, "/var/lib/containers/storage/volumes");
-}
-
 static const char *const masked_proc[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
 	"/proc/latency_stats", "/proc/acpi", "/proc/scsi" };
 
 static void container_mount(struct scan *s, struct wl_container *c, int pid, const struct mnt *m, bool *proc, bool *masked)
 {
 	struct workload *w = s->w;
-	struct wl_loc at = wl_at(w, 0, 0, "pid %d: %s/%d/mountinfo %s", pid, s->o->proc_dir, pid, m->point);
+	struct wl_loc at = wl_at(w, 0, 0, "pid %d mountinfo %s", pid, m->point);
 	at.file = NULL;
 	if (!strcmp(m->point, "/")) {
 		c->read_only_root.v = has_opt(m->opts, "ro") ? WL_YES : WL_NO;
@@ -552,14 +532,14 @@ static void container_mount(struct scan *s, struct wl_container *c, int pid, con
 			return;
 		}
 		struct wl_mount *x = WL_PUSH(w, c->mounts, c->n_mounts);
-		x->type = volume_dir(src) ? WL_MNT_VOLUME : WL_MNT_BIND;
+		x->type = fe_named_volume(src) ? WL_MNT_VOLUME : WL_MNT_BIND;
 		x->source = src;
 		x->destination = wl_strdup(w, m->point);
 		x->read_only = has_opt(m->opts, "ro");
 		x->noexec = has_opt(m->opts, "noexec");
 		x->nosuid = has_opt(m->opts, "nosuid");
 		x->nodev = has_opt(m->opts, "nodev");
-		x->engine_managed = engine_file(m->point, src);
+		x->engine_managed = fe_engine_file(src);
 		x->at = at;
 		return;
 	}
@@ -588,7 +568,7 @@ static void read_mounts(struct scan *s, struct wl_container *c, int pid)
 	}
 	if (proc) {
 		c->proc_unmasked.v = masked ? WL_NO : WL_YES;
-		c->proc_unmasked.at = wl_at(s->w, 0, 0, "pid %d: %s/%d/mountinfo /proc", pid, s->o->proc_dir, pid);
+		c->proc_unmasked.at = wl_at(s->w, 0, 0, "pid %d mountinfo /proc", pid);
 		c->proc_unmasked.at.file = NULL;
 	}
 }
@@ -735,7 +715,7 @@ static void read_env(struct scan *s, struct wl_container *c, int pid)
 		struct wl_env *v = WL_PUSH(s->w, c->env, c->n_env);
 		v->name = arena_strndup(&s->w->arena, e, (size_t)(eq - e));
 		v->value = arena_strndup(&s->w->arena, eq + 1, n - (size_t)(eq - e) - 1);
-		v->at = wl_at(s->w, 0, 0, "pid %d: %s/%d/environ %s", pid, s->o->proc_dir, pid, v->name);
+		v->at = wl_at(s->w, 0, 0, "pid %d environ %s", pid, v->name);
 		v->at.file = NULL;
 	}
 }

@@ -357,7 +357,10 @@ static void test_stk304_host_mounts(void **st)
 	quiet("STK304");
 	eval(with_mount(mount("/data", "bind", "/var/lib/containers/storage/volumes/pgdata/_data", strs(1, "rbind"))));
 	quiet("STK304");
-	/* ... but a path that only pretends to be one is */
+	/* ... a host file mounted where an engine puts its own is still a host path */
+	eval(with_mount(mount("/etc/hosts", "bind", "/etc/passwd", strs(2, "rbind", "ro"))));
+	fires("STK304", "mounts[8]", "host path /etc/passwd");
+	/* ... and so is a path that only pretends to be one */
 	eval(with_mount(mount("/x", "bind",
 			      "/var/lib/docker/containers/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/../../../../../etc",
 			      strs(1, "rbind"))));
