@@ -6,7 +6,6 @@
  * against it.  Any content must be read without crashing or leaking.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,26 +15,13 @@
 #include <unistd.h>
 
 #include "host/host.h"
+#include "scratch.h"
 #include "rules/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char root[64];
+static char root[64]; /* the scratch tree (scratch.h removes it at exit) */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path); /* best effort: keep walking */
-	return 0;
-}
-
-static void cleanup(void)
-{
-	if (root[0])
-		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void mkdirs(const char *rel)
 {
@@ -53,8 +39,8 @@ static void mkdirs(const char *rel)
 
 static void setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/fuzz-host-%d", (int)getpid());
-	mkdir(root, 0700);
+
+	snprintf(root, sizeof(root), "%s", scratch_make("host"));
 	static const char *const dirs[] = { "etc/docker", "proc/net", "proc/1", "proc/self", "usr/bin" };
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
 		mkdirs(dirs[i]);
@@ -63,7 +49,6 @@ static void setup(void)
 	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	if (fd >= 0)
 		close(fd);
-	atexit(cleanup);
 }
 
 static void put(const char *rel, const uint8_t *d, size_t n)

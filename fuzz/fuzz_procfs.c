@@ -6,7 +6,6 @@
  * content must be read without crashing, leaking or reading out of bounds.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,11 +15,12 @@
 #include <unistd.h>
 
 #include "frontends/procfs.h"
+#include "scratch.h"
 #include "rules/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char root[64];
+static char root[64]; /* the scratch tree (scratch.h removes it at exit) */
 static int proc_fd = -1, sys_fd = -1;
 
 static void mkns(const char *pid, unsigned base)
@@ -39,27 +39,12 @@ static void mkns(const char *pid, unsigned base)
 	}
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path); /* best effort: keep walking */
-	return 0;
-}
-
-/* the scratch proc tree goes when the fuzzer exits: no debris in /tmp */
-static void cleanup(void)
-{
-	if (root[0])
-		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/fuzz-procfs-%d", (int)getpid());
+
 	char p[128];
-	mkdir(root, 0700);
+	snprintf(root, sizeof(root), "%s", scratch_make("procfs"));
 	snprintf(p, sizeof(p), "%s/proc", root);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/sys", root);
@@ -72,7 +57,6 @@ static void setup(void)
 	sys_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (proc_fd < 0 || sys_fd < 0)
 		abort();
-	atexit(cleanup);
 }
 
 static void put(const char *name, const uint8_t *d, size_t n)
