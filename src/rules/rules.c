@@ -540,6 +540,13 @@ static bool secret_value(const char *v)
 {
 	if (!v)
 		return false;
+	/* every container create judges its environment: compile the regex only for a value that could match */
+	static const char *const hints[] = { "AKIA", "gh", "github_pat_", "glpat-", "xox", "sk_live_", "PRIVATE KEY" };
+	bool maybe = false;
+	for (size_t i = 0; i < sizeof(hints) / sizeof(*hints) && !maybe; i++)
+		maybe = strstr(v, hints[i]) != NULL;
+	if (!maybe)
+		return false;
 	pthread_once(&secret_shapes_once, secret_shapes_compile);
 	if (!secret_shapes_ready)
 		return false;
