@@ -175,3 +175,20 @@ int img_rootfs(struct img_store *s, const char *digest, const struct img_unpack_
 int img_load(struct img_store *s, const char *path, char ***pinned);
 /* Remove a reference; when no reference uses the image any more, its rootfs and the blobs only it used. */
 int img_remove(struct img_store *s, const char *ref);
+
+/* ---- pull (src/image/pull.c, registry.c) ---------------------------- */
+
+struct img_pull_opts {
+	const char **insecure_registries; /* plain HTTP allowed for these hosts (NULL-terminated); loopback always */
+	const char *auth_file;            /* NULL: $DOCKER_CONFIG/config.json, else ~/.docker/config.json */
+	bool progress;                    /* a progress display on stderr (the caller checks isatty) */
+	bool quiet;
+};
+/*
+ * Pull REF (tag or digest) over the OCI distribution API: resolve the tag,
+ * pick linux/amd64, fetch config and layers (blobs already stored are
+ * skipped), verify every one while it streams into the store, tag, unpack.
+ * All or nothing: on any error the blobs this pull added are removed.
+ * digest receives the manifest digest (the pinned reference is name@digest).
+ */
+int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o, char digest[IMG_DIGEST_LEN + 1]);
