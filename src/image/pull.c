@@ -105,7 +105,7 @@ int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o
 	struct arena a = { 0 };
 	struct img_manifest m;
 	char mdigest[IMG_DIGEST_LEN + 1], got[IMG_DIGEST_LEN + 1];
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = NULL, *path = NULL; /* before any goto: cleanup runs at out */
 	size_t len = 0;
 	bool rootfs_existed = false;
 	char rootfs[128] = "";
@@ -173,7 +173,6 @@ int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o
 	struct stat st;
 	snprintf(rootfs, sizeof(rootfs), "rootfs/%s", mdigest + 7);
 	rootfs_existed = fstatat(s->fd, rootfs, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	_cleanup_free_ char *path = NULL;
 	if ((r = img_rootfs(s, mdigest, NULL, &path)) < 0) {
 		r = err_ctx(r, "pull %s", ref);
 		goto out;

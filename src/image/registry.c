@@ -691,7 +691,8 @@ static int curl_error(struct reg_client *c, const char *url, CURLcode e)
 				   "then talks to it without TLS); if it uses a private CA, add that CA to the system's "
 				   "trust store (update-ca-certificates)", c->host, c->host);
 	case CURLE_COULDNT_CONNECT:
-		return err_hint(r, "is a registry listening at %s? Check the host and port in the image name", c->base);
+		return err_hint(r, "is a registry listening at %s? Check the host and port in the image name%s", c->base,
+				c->plain ? "" : " (stockade uses HTTPS there; a plain-HTTP registry needs --insecure-registry)");
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return err_hint(r, "the registry host %s does not resolve; check the image name", c->host);
 	case CURLE_OPERATION_TIMEDOUT:
