@@ -144,6 +144,9 @@ int reg_challenge_parse(const char *h, size_t len, struct reg_challenge *c)
 			}
 			break;
 		}
+		skip_ws(h, len, &i);
+		if (i < len && h[i] != ',' && !tchar(h[i]))
+			return err_set(EINVAL, "WWW-Authenticate: unexpected character at byte %zu", i);
 		if (ours) {
 			if (STREQ(cur.scheme, "bearer") && !cur.realm[0])
 				return err_set(EINVAL, "WWW-Authenticate: a Bearer challenge without a realm (the token URL)");
