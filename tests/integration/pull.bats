@@ -35,6 +35,13 @@ setup_file() {
   export AREG=$REGISTRY
   push_layout "$IMG/bb:v1" private/bb:v1 --dest-creds 'alice:s3cret!'
 
+  # Bearer: a token service (the test httpd serving a signed token) and a registry that trusts it
+  token_server "$BATS_FILE_TMPDIR/tok" "$HTTPD" tok/bb
+  export TOKEN_REALM
+  registry_start "$BATS_FILE_TMPDIR/treg" 127.0.0.1 "$TOKEN_AUTH_YAML"
+  export TREG=$REGISTRY
+  push_layout "$IMG/bb:v1" tok/bb:v1 --dest-creds alice:unused
+
   # the host's own non-loopback address, if it has one: nothing leaves the machine
   local ext
   ext=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1)
@@ -50,6 +57,8 @@ teardown_file() {
   registry_stop "$BATS_FILE_TMPDIR/reg"
   registry_stop "$BATS_FILE_TMPDIR/areg"
   registry_stop "$BATS_FILE_TMPDIR/ereg"
+  registry_stop "$BATS_FILE_TMPDIR/treg"
+  token_server_stop "$BATS_FILE_TMPDIR/tok"
 }
 
 setup() {
@@ -181,6 +190,17 @@ blob_gets() { grep -c "\"GET /v2/[^ ]*/blobs/" "$REG_DIR/registry.log" || true; 
   printf '{"auths": {"http://%s/": {"username": "alice", "password": "s3cret!"}}}' "$AREG" > "$BATS_TEST_TMPDIR/ok.json"
   rm -rf "$T"
   run -0 img pull --auth-file "$BATS_TEST_TMPDIR/ok.json" "$AREG/private/bb:v1"
+}
+
+@test "a registry with Bearer tokens: the token from the realm is fetched and used for every request" {
+  run -0 --separate-stderr img --debug pull "$TREG/tok/bb:v1"
+  [ "$output" = "$TREG/tok/bb@$(layout_digest "$IMG/bb")" ]
+  [[ "$stderr" == *"token from $TOKEN_REALM?service=stockade-registry&scope=repository%3Atok%2Fbb%3Apull"* ]]
+  [ "$(grep -c 'pull: token from' <<<"$stderr")" = 1 ]
+  [ -x "$T/rootfs/$(layout_digest "$IMG/bb" | cut -d: -f2)/bin/busybox" ]
+  # the token grants tok/bb only: another repository is a 401 with the login hint
+  run -1 img pull "$TREG/tok/other:v1"
+  [[ "$output" == *"http://$TREG/v2/tok/other/manifests/v1: HTTP 401"*"log in"* ]]
 }
 
 @test "plain HTTP to a non-loopback registry is refused without --insecure-registry" {

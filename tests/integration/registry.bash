@@ -3,7 +3,10 @@
 # free port (127.0.0.1 unless told), storage under a directory the caller
 # owns, started and stopped by PID (never the packaged systemd service).
 #
-#   registry_start DIR [ADDR] [HTPASSWD]   sets REGISTRY (addr:port), REGISTRY_PID, REGISTRY_DIR
+#   registry_start DIR [ADDR] [AUTH]       sets REGISTRY (addr:port), REGISTRY_PID, REGISTRY_DIR;
+#                                          AUTH: an htpasswd file, or the auth section as a YAML flow
+#   token_server DIR HTTPD NAME            a Bearer token service: a signed token for repository NAME
+#                                          served by the test httpd; sets TOKEN_REALM, TOKEN_AUTH_YAML
 #   registry_stop DIR                      stops the registry started with DIR
 #   build_test_images DIR HTTPD            OCI layouts: DIR/bb (busybox, 1 layer), DIR/web (busybox +
 #                                          httpd + /www, 3 layers), DIR/multi (an index: amd64 + arm64)
@@ -37,7 +40,11 @@ registry_start() {
     echo "log: {level: info, accesslog: {disabled: false}}"
     echo "storage: {filesystem: {rootdirectory: $dir/storage}, delete: {enabled: true}}"
     echo "http: {addr: \"$addr:$port\"}"
-    [ -z "$htpasswd" ] || echo "auth: {htpasswd: {realm: stockade-test, path: $htpasswd}}"
+    if [ -f "$htpasswd" ]; then
+      echo "auth: {htpasswd: {realm: stockade-test, path: $htpasswd}}"
+    elif [ -n "$htpasswd" ]; then
+      echo "auth: $htpasswd"   # a YAML flow mapping, e.g. {token: {...}}
+    fi
   } > "$dir/config.yml"
   # fd 3 closed: bats waits for every holder of it
   docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null 3>&- &
@@ -170,4 +177,41 @@ push_layout() {
   local src=$1 dst=$2
   shift 2
   skopeo copy -q --all --dest-tls-verify=false "$@" "oci:$src" "docker://$REGISTRY/$dst" >/dev/null
+}
+
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+# token_server DIR HTTPD NAME: an RS256 token (self-signed certificate in its x5c header) granting pull
+# and push on repository NAME, as a static file the test httpd serves at /token for any query.  The
+# registry trusts the certificate (rootcertbundle).  Start the registry with "$TOKEN_AUTH_YAML".
+# Sets TOKEN_REALM, TOKEN_AUTH_YAML, TOKEN_PID (stop with token_server_stop DIR).
+token_server() {
+  local dir=$1 httpd=$2 name=$3 port hdr claims sig i
+  mkdir -p "$dir/www"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 2 \
+    -subj /CN=stockade-test-token >/dev/null 2>&1
+  hdr=$(jq -cn --arg c "$(openssl x509 -in "$dir/cert.pem" -outform DER | base64 -w0)" \
+    '{"alg": "RS256", "typ": "JWT", "x5c": [$c]}' | b64url)
+  claims=$(jq -cn --arg n "$name" --argjson now "$(date +%s)" \
+    '{"iss": "stockade-test", "sub": "alice", "aud": "stockade-registry", "exp": ($now + 86400),
+      "nbf": ($now - 60), "iat": ($now - 60), "jti": "stockade-test-token",
+      "access": [{"type": "repository", "name": $n, "actions": ["pull", "push"]}]}' | b64url)
+  sig=$(printf '%s.%s' "$hdr" "$claims" | openssl dgst -sha256 -sign "$dir/key.pem" -binary | b64url)
+  jq -cn --arg t "$hdr.$claims.$sig" '{"token": $t, "expires_in": 86400}' > "$dir/www/token"
+  port=$(free_port)
+  "$httpd" "$port" "$dir/www" 127.0.0.1 >"$dir/httpd.log" 2>&1 </dev/null 3>&- &
+  TOKEN_PID=$!
+  echo $TOKEN_PID > "$dir/httpd.pid"
+  for i in $(seq 50); do grep -q listening "$dir/httpd.log" && break; sleep 0.1; done
+  TOKEN_REALM=http://127.0.0.1:$port/token
+  TOKEN_AUTH_YAML="{token: {realm: \"$TOKEN_REALM\", service: stockade-registry, issuer: stockade-test, rootcertbundle: $dir/cert.pem}}"
+}
+
+token_server_stop() {
+  local dir=$1 pid
+  [ -f "$dir/httpd.pid" ] || return 0
+  pid=$(cat "$dir/httpd.pid")
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$dir/httpd.pid"
 }
