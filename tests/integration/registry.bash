@@ -26,6 +26,7 @@ registry_stop_packaged() {
   if command -v systemctl >/dev/null && [ -d /run/systemd/system ] &&
      systemctl is-active --quiet docker-registry 2>/dev/null; then
     systemctl stop docker-registry || true
+    systemctl disable docker-registry 2>/dev/null || true
   fi
 }
 
