@@ -616,8 +616,10 @@ static void progress_line(struct xfer *x, bool done)
 	if (!done && ms < 100)
 		return;
 	x->last = now;
-	fprintf(stderr, "\r%-28.28s %8.1f / %.1f MB%s", x->label, (double)x->got / 1e6,
-		(double)(x->total > 0 ? x->total : 0) / 1e6, done ? "\n" : "");
+	double got = (double)x->got, total = (double)(x->total > 0 ? x->total : 0);
+	const char *unit = total >= 1e6 ? "MB" : "kB";
+	double div = total >= 1e6 ? 1e6 : 1e3;
+	fprintf(stderr, "\r%-28.28s %8.1f / %.1f %s%s", x->label, got / div, total / div, unit, done ? "\n" : "");
 	fflush(stderr);
 }
 
