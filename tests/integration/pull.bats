@@ -261,6 +261,25 @@ blob_gets() { grep -c "\"GET /v2/[^ ]*/blobs/" "$REG_DIR/registry.log" || true; 
   [ "$(jq length <<<"$output")" = 0 ]
 }
 
+@test "prune keeps the image a container runs from, even with --all" {
+  run -0 img pull "$REG/bb:v1"
+  bb=$(pinned_digest "$output")
+  run -0 img pull "$REG/web:v1"
+  web=$(pinned_digest "$output")
+  # a container's state as the runtime keeps it: <root>/<id>/config.json with root.path in the store
+  croot=$BATS_TEST_TMPDIR/ctr-root
+  mkdir -p "$croot/c1"
+  jq -n --arg p "$T/rootfs/${web#sha256:}" '{"ociVersion": "1.2.1", "root": {"path": $p, "readonly": true}}' \
+    > "$croot/c1/config.json"
+  run -0 "$STOCKADE" --store "$T" --root "$croot" prune --all
+  [[ "$output" == *"deleted image  $bb"* ]]
+  [[ "$output" != *"$web"* ]]
+  [ -x "$T/rootfs/${web#sha256:}/bin/httpd" ]
+  run -0 img images --format json
+  [ "$(jq -r '.[].digest' <<<"$output")" = "$web" ]
+  rm -rf "$croot"
+}
+
 @test "pull usage errors" {
   run -2 img pull
   [[ "$output" == *"expected one image reference"* ]]
