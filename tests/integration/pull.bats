@@ -280,6 +280,40 @@ blob_gets() { grep -c "\"GET /v2/[^ ]*/blobs/" "$REG_DIR/registry.log" || true; 
   rm -rf "$croot"
 }
 
+@test "a lying registry (static files from the test httpd) is caught: wrong manifest, extra bytes, huge manifest" {
+  www=$BATS_TEST_TMPDIR/www
+  m=$(layout_digest "$IMG/bb")
+  man=$IMG/bb/blobs/sha256/${m#sha256:}
+  cfg=$(jq -r .config.digest "$man")
+  layer=$(jq -r '.layers[0].digest' "$man")
+  other=sha256:$(printf other | sha256sum | cut -d' ' -f1)
+  mkdir -p "$www/v2/liar/manifests" "$www/v2/liar/blobs" "$www/v2/huge/manifests"
+  # asked for by digest, it answers with another manifest
+  cp "$man" "$www/v2/liar/manifests/$other"
+  # by tag the manifest is right, but the layer has a byte too many
+  cp "$man" "$www/v2/liar/manifests/v1"
+  cp "$IMG/bb/blobs/sha256/${cfg#sha256:}" "$www/v2/liar/blobs/$cfg"
+  { cat "$IMG/bb/blobs/sha256/${layer#sha256:}"; printf x; } > "$www/v2/liar/blobs/$layer"
+  head -c $((5 << 20)) /dev/zero | tr '\0' ' ' > "$www/v2/huge/manifests/v1"
+  port=$(free_port)
+  "$HTTPD" "$port" "$www" 127.0.0.1 >"$BATS_TEST_TMPDIR/httpd.out" 2>&1 3>&- &
+  HTTPD_PID=$!
+  for i in $(seq 50); do grep -q listening "$BATS_TEST_TMPDIR/httpd.out" && break; sleep 0.1; done
+  run -1 img pull "127.0.0.1:$port/liar@$other"
+  [[ "$output" == *"the registry sent a manifest for $other that hashes to $m"* ]]
+  run -1 img pull "127.0.0.1:$port/liar:v1"
+  [[ "$output" == *"blob $layer: more data than the declared size"* ]]
+  run -1 img pull "127.0.0.1:$port/huge:v1"
+  [[ "$output" == *"larger than 4194304 bytes"* ]]
+  # nothing from any of them was kept (the config did verify, and went again)
+  [ -d "$T/blobs/sha256" ]
+  [ -z "$(ls "$T/blobs/sha256")" ]
+  [ -z "$(ls "$T/tmp")" ]
+  [ -z "$(ls "$T/rootfs")" ]
+  run -0 img images --format json
+  [ "$(jq length <<<"$output")" = 0 ]
+}
+
 @test "pull usage errors" {
   run -2 img pull
   [[ "$output" == *"expected one image reference"* ]]
