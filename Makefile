@@ -3,7 +3,8 @@
 #   make demo       build a busybox image and run it hardened (no network)
 #   make check      unit + integration tests, then again under ASan+UBSan
 #   make bench      start latency and RSS against crun and runc; podman/docker end to end;
-#                   audit throughput against dockerfilelint/dclint; scan of a 1,000-process tree
+#                   audit throughput against dockerfilelint/dclint; scan of a 1,000-process tree;
+#                   pull+unpack from a local registry against skopeo+umoci
 #   make eval       audit vs six other linters' fixtures (scripts/eval_audit.py); SARIF validated
 #   make fuzz       run every fuzz target for FUZZ_SECONDS (default 60)
 #   make install PREFIX=/usr/local
@@ -35,6 +36,7 @@ bench: all
 	@bench/engines.sh $(BUILD)/stockade
 	@bench/audit.sh $(BUILD)/stockade
 	@bench/scan.sh $(BUILD)/stockade
+	@bench/image.sh $(BUILD)/stockade
 
 fuzz:
 	@scripts/deps.sh fuzz

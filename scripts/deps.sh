@@ -6,11 +6,13 @@
 # fresh machine.  Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-build=(gcc meson ninja-build pkg-config libjson-c-dev libseccomp-dev libyaml-dev libcmocka-dev libarchive-dev libssl-dev)
+build=(gcc meson ninja-build pkg-config libjson-c-dev libseccomp-dev libyaml-dev libcmocka-dev libarchive-dev libssl-dev
+       libcurl4-openssl-dev)
 demo=(busybox-static jq)
 test=(libcmocka-dev bats jq busybox-static iproute2 util-linux procps psmisc clang libclang-rt-14-dev
-      podman conmon containerd docker.io skopeo)
-bench=(crun runc time busybox-static jq podman conmon docker.io containerd)
+      podman conmon containerd docker.io skopeo docker-registry apache2-utils curl python3 openssl)
+bench=(crun runc time busybox-static jq podman conmon docker.io containerd docker-registry skopeo umoci curl
+       python3 bc)
 fuzz=(clang libclang-rt-14-dev)
 
 want=("${build[@]}")

@@ -44,11 +44,15 @@ static const struct command commands[] = {
 	{ "images", cmd_images, false, "list the images in the store" },
 	{ "inspect", cmd_inspect, false, "print an image's manifest, config and layers as JSON" },
 	{ "rmi", cmd_rmi, false, "remove images from the store" },
+	{ "pull", cmd_pull, false, "pull an image from a registry, verified, and unpack it" },
+	{ "prune", cmd_prune, false, "remove dangling images, unused blobs and unpack leftovers" },
 #else
 	{ "load", cmd_image_tool, false, "load images from a docker save or OCI archive, or an OCI layout directory" },
 	{ "images", cmd_image_tool, false, "list the images in the store" },
 	{ "inspect", cmd_image_tool, false, "print an image's manifest, config and layers as JSON" },
 	{ "rmi", cmd_image_tool, false, "remove images from the store" },
+	{ "pull", cmd_image_tool, false, "pull an image from a registry, verified, and unpack it" },
+	{ "prune", cmd_image_tool, false, "remove dangling images, unused blobs and unpack leftovers" },
 #endif
 	{ "check-host", cmd_check_host, false, "check the host: shared kernel, kernel features, runtime CVEs, dockerd" },
 	{ "scan", cmd_scan, false, "check the containers running on this host, whatever started them" },

@@ -84,6 +84,8 @@ int cmd_load(struct globals *g, int argc, char **argv);
 int cmd_images(struct globals *g, int argc, char **argv);
 int cmd_inspect(struct globals *g, int argc, char **argv);
 int cmd_rmi(struct globals *g, int argc, char **argv);
+int cmd_pull(struct globals *g, int argc, char **argv);
+int cmd_prune(struct globals *g, int argc, char **argv);
 /* In the runtime binary, the image commands exec stockade-image (imagetool.c). */
 int cmd_image_tool(struct globals *g, int argc, char **argv);
 int cmd_check_host(struct globals *g, int argc, char **argv);

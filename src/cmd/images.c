@@ -1,14 +1,17 @@
 /*
- * load, images, inspect, rmi: the image store from the command line.
+ * load, images, inspect, rmi, pull, prune: the image store from the command line.
  */
+#include <dirent.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
 #include "image/image.h"
+#include "image/prune.h"
 #include "util/err.h"
 #include "util/macros.h"
 
@@ -240,4 +243,141 @@ int cmd_rmi(struct globals *g, int argc, char **argv)
 	free(pos);
 	img_store_close(&s);
 	return rc;
+}
+
+int cmd_pull(struct globals *g, int argc, char **argv)
+{
+	struct strv insecure = { 0 };
+	const char *auth_file = NULL;
+	bool quiet = false;
+	const struct opt opts[] = {
+		{ "insecure-registry", 0, OPT_STRV, &insecure, "HOST[:PORT]",
+		  "allow plain HTTP to this registry (repeatable; loopback hosts are always allowed)" },
+		{ "auth-file", 0, OPT_STR, &auth_file, "FILE",
+		  "credentials (docker config.json format; default $DOCKER_CONFIG/config.json, ~/.docker/config.json)" },
+		{ "quiet", 'q', OPT_FLAG, &quiet, NULL, "no progress display; print only the pinned reference" },
+	};
+	const struct cmd_help h = {
+		"pull [--insecure-registry HOST[:PORT]]... [--auth-file FILE] [-q] REF",
+		"Pull an image from a registry into the store, verified, and unpack it.",
+		"REF is NAME[:TAG] or NAME@sha256:DIGEST (docker.io/library/ is implied, as docker does). An index "
+		"picks linux/amd64. Every blob is checked against the digest the manifest names while it streams in; a "
+		"mismatch stores nothing. Blobs already stored are not fetched again. The pinned reference "
+		"(name@sha256:...) is printed on stdout. HTTPS is used except for loopback registries and those named "
+		"with --insecure-registry."
+	};
+	char **pos;
+	int npos;
+	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
+	if (r) {
+		strv_free(&insecure);
+		return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (npos != 1) {
+		free(pos);
+		strv_free(&insecure);
+		cli_usage_error("pull", "expected one image reference, found %d arguments", npos);
+		return EXIT_USAGE;
+	}
+	struct img_pull_opts o = { .insecure_registries = insecure.v, .auth_file = auth_file, .quiet = quiet,
+				   .progress = !quiet && isatty(STDERR_FILENO) };
+	struct img_store s;
+	struct img_ref ref;
+	char digest[IMG_DIGEST_LEN + 1];
+	if ((r = open_store(g, &s)) == 0 && (r = img_pull(&s, pos[0], &o, digest)) == 0 &&
+	    (r = img_ref_parse(pos[0], &ref)) == 0)
+		printf("%s@%s\n", ref.name, digest);
+	free(pos);
+	strv_free(&insecure);
+	img_store_close(&s);
+	return r < 0 ? cli_fail(r) : 0;
+}
+
+/* Images the containers under --root run from: their config.json's root.path inside the store's rootfs/. */
+static char **containers_images(const char *root, const struct img_store *s)
+{
+	size_t n = 0;
+	char **keep = calloc(1, sizeof(char *));
+	DIR *d = opendir(root);
+	struct dirent *de;
+	char prefix[4200];
+	snprintf(prefix, sizeof(prefix), "%s/rootfs/", s->root);
+	size_t pl = strlen(prefix);
+	while (keep && d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char p[4400];
+		snprintf(p, sizeof(p), "%s/%s/config.json", root, de->d_name);
+		json_object *o = json_object_from_file(p), *rt, *path;
+		if (o && json_object_object_get_ex(o, "root", &rt) && json_object_object_get_ex(rt, "path", &path) &&
+		    json_object_is_type(path, json_type_string)) {
+			const char *rp = json_object_get_string(path);
+			char hex[65], digest[IMG_DIGEST_LEN + 1];
+			if (strncmp(rp, prefix, pl) == 0 && strlen(rp + pl) >= 64) {
+				snprintf(hex, sizeof(hex), "%.64s", rp + pl);
+				snprintf(digest, sizeof(digest), "sha256:%s", hex);
+				char **nk = img_digest_check(digest, NULL) == 0 ? realloc(keep, (n + 2) * sizeof(char *)) : NULL;
+				if (nk) {
+					keep = nk;
+					keep[n++] = strdup(digest);
+					keep[n] = NULL;
+				}
+				err_clear();
+			}
+		}
+		json_object_put(o);
+	}
+	if (d)
+		closedir(d);
+	return keep;
+}
+
+static void prune_print(const char *kind, const char *what, void *ud)
+{
+	(void)ud;
+	printf("deleted %-6s %s\n", kind, what);
+}
+
+int cmd_prune(struct globals *g, int argc, char **argv)
+{
+	bool all = false;
+	const struct opt opts[] = {
+		{ "all", 'a', OPT_FLAG, &all, NULL, "remove every image no container (under --root) runs from" },
+	};
+	const struct cmd_help h = {
+		"prune [--all]",
+		"Remove dangling images (<none>), and what no image uses: blobs, unpacked roots, tmp/ leftovers.",
+		"An image a container under --root runs from is kept. With --all every other image goes too. tmp/ "
+		"entries and unreferenced blobs younger than an hour are kept (a load may be writing them). Prints "
+		"what was removed and the space freed."
+	};
+	char **pos;
+	int npos;
+	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	free(pos);
+	if (npos != 0) {
+		cli_usage_error("prune", "expected no arguments, found %d", npos);
+		return EXIT_USAGE;
+	}
+	struct img_store s;
+	if ((r = open_store(g, &s)) < 0)
+		return cli_fail(r);
+	char **keep = containers_images(g->root, &s);
+	struct img_prune_opts o = { .all = all, .keep = (const char *const *)keep, .tmp_grace_sec = 3600,
+				    .removed = prune_print };
+	struct img_prune_stats st;
+	r = img_prune(&s, &o, &st);
+	for (size_t i = 0; keep && keep[i]; i++)
+		free(keep[i]);
+	free(keep);
+	img_store_close(&s);
+	if (r < 0)
+		return cli_fail(r);
+	char sz[32];
+	human((int64_t)st.bytes, sz, sizeof(sz));
+	printf("%zu images, %zu unpacked roots, %zu blobs, %zu tmp entries removed; %s freed\n", st.images, st.rootfs,
+	       st.blobs, st.tmp, sz);
+	return 0;
 }
