@@ -76,6 +76,7 @@ static int exec_image_tool_sealed(struct globals *g, int argc, char **argv)
 		if (slash)
 			*slash = '\0';
 		snprintf(tool, sizeof(tool), "%s/stockade-image", self);
+		setenv("STOCKADE_BIN_DIR", self, 1); /* where stockade-init is, for run --init */
 	} else {
 		return cmd_image_tool(g, argc, argv);
 	}

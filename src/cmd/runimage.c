@@ -168,8 +168,39 @@ static int find_image(struct run_ctx *c, struct img_image *img)
 	return img_rootfs(&c->store, c->digest, NULL, &c->rootfs);
 }
 
+/*
+ * --init: stockade-init, a static binary installed next to stockade
+ * ($STOCKADE_INIT names another; in the build tree it is src/image/).
+ */
+static int find_init(struct globals *g, char *out, size_t n)
+{
+	const char *env = getenv("STOCKADE_INIT");
+	char dir[4096] = "";
+	if (env && *env) {
+		snprintf(out, n, "%s", env);
+	} else {
+		const char *bindir = getenv("STOCKADE_BIN_DIR");
+		if (bindir && *bindir) {
+			snprintf(dir, sizeof(dir), "%s", bindir);
+		} else if (strchr(g->argv0, '/')) {
+			snprintf(dir, sizeof(dir), "%s", g->argv0);
+			*strrchr(dir, '/') = '\0';
+		}
+		snprintf(out, n, "%s/stockade-init", dir[0] ? dir : ".");
+		if (access(out, X_OK) < 0)
+			snprintf(out, n, "%s/src/image/stockade-init", dir[0] ? dir : ".");
+	}
+	char abs[4096];
+	struct stat st;
+	if (!realpath(out, abs) || stat(abs, &st) < 0 || !S_ISREG(st.st_mode) || access(abs, X_OK) < 0)
+		return err_set(ENOENT, "--init: stockade-init is not next to stockade (%s): install it (make install "
+				       "does) or name it with $STOCKADE_INIT", out);
+	snprintf(out, n, "%s", abs);
+	return 0;
+}
+
 /* Claim <root>/.run/<name> (the name is unique) and write config.json and meta.json. */
-static int make_record(struct run_ctx *c, struct globals *g, const struct img_image *img)
+static int make_record(struct run_ctx *c, struct globals *g, const struct img_image *img, const char *init)
 {
 	int r;
 	if (c->o.name)
@@ -191,7 +222,7 @@ static int make_record(struct run_ctx *c, struct globals *g, const struct img_im
 		return err_sys(errno, "%s", c->recpath);
 	if ((c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_sys(errno, "image root %s", c->rootfs);
-	struct bundle_in in = { .o = &c->o, .cfg = &img->config, .rootfs = c->rootfs, .rootfd = c->rootfd,
+	struct bundle_in in = { .init_path = init[0] ? init : NULL, .o = &c->o, .cfg = &img->config, .rootfs = c->rootfs, .rootfd = c->rootfd,
 				.name = c->name, .image_ref = c->ref, .ports = c->ports, .nports = c->nports };
 	if ((r = bundle_build(&in, &c->config)) < 0)
 		return r;
@@ -242,14 +273,14 @@ int cmd_run_image(struct globals *g, int argc, char **argv)
 		ctx_free(&c, true);
 		return EXIT_USAGE;
 	}
+	char init_path[4096] = "";
 	if (r == 0 && c.o.init)
-		r = err_set(ENOSYS, "--init: not available yet; the runtime's PID 1 is the command itself (it reaps "
-				    "nothing): run a program that reaps its children, or a shell");
+		r = find_init(g, init_path, sizeof(init_path));
 	struct img_image img;
 	if (r == 0)
 		r = find_image(&c, &img);
 	if (r == 0)
-		r = make_record(&c, g, &img);
+		r = make_record(&c, g, &img, init_path);
 	if (r == 0 && c.o.writable_rootfs)
 		log_warn("--writable-rootfs: the image's root in the store (%s) is shared by every container of this "
 			 "image and is written in place", c.rootfs);

@@ -264,3 +264,13 @@ nothing_left() {
   run -0 "$STOCKADE" --root "$ROOT" run "$ID"
   [ "$output" = bundle-run ]
 }
+
+@test "run --init: a static init is PID 1 (read-only), the command's status is the exit status" {
+  run -4 r run --init localhost/stk-run:1 sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; (echo x > /proc/1/exe) 2>&1; exit 4'
+  [[ "${lines[0]}" == "/dev/init -- sh -c"* ]]
+  [[ "${lines[1]}" == *"Read-only file system"* ]]
+  # an orphan is reaped: no zombie left under PID 1
+  run -0 r run --init localhost/stk-run:1 sh -c 'sh -c "sleep 0.1 &"; sleep 0.4; ps -o stat,comm | grep -c "^Z" || true'
+  [ "${lines[-1]}" = 0 ]
+  nothing_left
+}
