@@ -274,3 +274,75 @@ nothing_left() {
   [ "${lines[-1]}" = 0 ]
   nothing_left
 }
+
+# a free TCP port on 127.0.0.1
+free_port() {
+  local p
+  for p in $(shuf -i 20000-40000 -n 20); do
+    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+  return 1
+}
+
+@test "run -d -p: published on 127.0.0.1 only, reachable from the host; ps shows the port" {
+  command -v curl >/dev/null || skip "needs curl"
+  P=$(free_port)
+  run -0 r run -d --name "$N" -p "$P:8080" localhost/stk-run:1 busybox httpd -f -p 8080 -h /etc
+  for i in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$P/passwd" && break; sleep 0.1; done
+  run -0 curl -sf "http://127.0.0.1:$P/passwd"
+  [[ "$output" == *"root:x:0:0"* ]]
+  run -0 r ps
+  [[ "$output" == *"$N"*"127.0.0.1:$P->8080/tcp"* ]]
+  # not on the host's other addresses
+  local ip
+  ip=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1)
+  if [ -n "$ip" ]; then
+    run curl -s -m 2 "http://$ip:$P/passwd"
+    [ "$status" -ne 0 ]
+  fi
+  # the annotation the policy reads
+  [ "$(jq -r '.annotations["io.stockade.ports"]' "$ROOT/.run/$N/config.json" | jq -r '.[0].host_ip')" = 127.0.0.1 ]
+  run -0 r rm -f "$N"
+  # the port is free again
+  ! ss -Htln "sport = :$P" | grep -q .
+}
+
+@test "run -p in the foreground forwards while the container runs" {
+  command -v curl >/dev/null || skip "needs curl"
+  P=$(free_port)
+  r run --name "$N" -p "127.0.0.1:$P:8080" localhost/stk-run:1 busybox httpd -f -p 8080 -h /etc &
+  for i in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$P/passwd" && break; sleep 0.1; done
+  run -0 curl -sf "http://127.0.0.1:$P/group"
+  run -0 r stop "$N"
+  wait
+  nothing_left
+}
+
+@test "run -p 0.0.0.0 under the restricted policy: refused by STK401, nothing left" {
+  policy 'level: restricted' 'mode: enforce' 'rules:' '  STK501: off'
+  P=$(free_port)
+  run -1 r run -u 1000 -p "0.0.0.0:$P:80" localhost/stk-run:1 true
+  [[ "$output" == *"STK401"* ]]
+  nothing_left
+  ! ss -Htln "sport = :$P" | grep -q .
+  run -2 r run --network none -p "$P:80" localhost/stk-run:1 true
+  [[ "$output" == *"--network none"* ]]
+  run -2 r run -p "nonsense" localhost/stk-run:1 true
+}
+
+@test "run --secret: a 0400 file of the container's user in /run/secrets, never in the environment" {
+  echo 's3cr3t-value' > "$BATS_TEST_TMPDIR/pw"
+  run -0 r run -u 1234:99 --secret "db_pw=$BATS_TEST_TMPDIR/pw" localhost/stk-run:1 sh -c \
+    'cat /run/secrets/db_pw; stat -c "%a %u %g" /run/secrets/db_pw; grep -c s3cr3t /proc/1/environ; env | grep -c s3cr3t; true'
+  [ "${lines[0]}" = s3cr3t-value ]
+  [ "${lines[1]}" = "400 1234 99" ]
+  [ "${lines[2]}" = 0 ]
+  [ "${lines[3]}" = 0 ]
+  # hardened to 65534: the file follows the user
+  policy 'level: restricted' 'mode: harden' 'rules:' '  STK501: off'
+  run -0 r run --secret "db_pw=$BATS_TEST_TMPDIR/pw" localhost/stk-run:1 stat -c "%u" /run/secrets/db_pw
+  [ "${lines[-1]}" = 65534 ]
+  run -2 r run --secret "bad/name=$BATS_TEST_TMPDIR/pw" localhost/stk-run:1 true
+  run -2 r run --secret "x=$BATS_TEST_TMPDIR/missing" localhost/stk-run:1 true
+  nothing_left
+}
