@@ -286,6 +286,7 @@ static _Noreturn void monitor_main(const struct monitor_spec *m, int rep)
 	dup2(out[1], 1);
 	dup2(out[1], 2);
 	close(out[1]);
+	close(nul);
 	struct create_opts co = m->co;
 	int r = container_run(m->root, &co, true, &code);
 	/* our own messages from now on go to the log */
@@ -336,6 +337,33 @@ static _Noreturn void monitor_main(const struct monitor_spec *m, int rep)
 	_exit(0);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Close every fd from 3 up except the ones the monitor needs. */
+static void close_others(const struct monitor_spec *m, int rep)
+{
+	int keep[260], n = 0;
+	keep[n++] = rep;
+	keep[n++] = m->runfd;
+	keep[n++] = m->recfd;
+	for (size_t i = 0; i < m->nports && n < 256; i++)
+		if (m->ports[i].fd >= 0)
+			keep[n++] = m->ports[i].fd;
+	qsort(keep, (size_t)n, sizeof(int), cmp_int);
+	unsigned lo = 3;
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, lo, ~0u, 0);
+}
+
 int monitor_start(const struct monitor_spec *m, pid_t *monitor)
 {
 	int rep[2];
@@ -366,6 +394,7 @@ int monitor_start(const struct monitor_spec *m, pid_t *monitor)
 		dup2(nul, 1);
 		dup2(nul, 2);
 		close(nul);
+		close_others(m, rep[1]);
 		signal(SIGHUP, SIG_DFL);
 		monitor_main(m, rep[1]);
 	}
