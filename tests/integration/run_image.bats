@@ -346,3 +346,15 @@ free_port() {
   run -2 r run --secret "x=$BATS_TEST_TMPDIR/missing" localhost/stk-run:1 true
   nothing_left
 }
+
+@test "run -i passes stdin, without it stdin is empty; -it gives a terminal" {
+  run -0 bash -c "echo 'echo from-stdin' | $STOCKADE --store $STORE --root $ROOT run -i localhost/stk-run:1 sh"
+  [ "$output" = from-stdin ]
+  run -0 bash -c "echo 'echo from-stdin' | $STOCKADE --store $STORE --root $ROOT run localhost/stk-run:1 sh"
+  [ "$output" = "" ]
+  command -v script >/dev/null || skip "needs script(1)"
+  run -3 timeout 20 script -qec "$STOCKADE --store $STORE --root $ROOT run -it localhost/stk-run:1 sh -c 'tty; echo \$TERM; exit 3'" /dev/null
+  [[ "$output" == *"/dev/pts/0"* ]]
+  [[ "$output" == *"xterm"* ]]
+  nothing_left
+}
