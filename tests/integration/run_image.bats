@@ -358,3 +358,20 @@ free_port() {
   [[ "$output" == *"xterm"* ]]
   nothing_left
 }
+
+@test "run IMAGE pulls an image the store lacks (from a registry on 127.0.0.1)" {
+  "$STOCKADE" pull --help >/dev/null 2>&1 || skip "this build has no registry client (pull)"
+  command -v docker-registry >/dev/null && command -v skopeo >/dev/null || skip "needs docker-registry and skopeo"
+  P=$(free_port)
+  mkdir -p "$BATS_TEST_TMPDIR/reg"
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$BATS_TEST_TMPDIR/reg/data" "$P" > "$BATS_TEST_TMPDIR/reg/config.yml"
+  docker-registry serve "$BATS_TEST_TMPDIR/reg/config.yml" >/dev/null 2>&1 &
+  REGPID=$!
+  for i in $(seq 50); do curl -sf "http://127.0.0.1:$P/v2/" >/dev/null && break; sleep 0.1; done
+  skopeo copy -q --dest-tls-verify=false "oci-archive:$IMG/run.tar" "docker://127.0.0.1:$P/bb:2"
+  run -0 "$STOCKADE" --store "$BATS_TEST_TMPDIR/store2" --root "$ROOT" run "127.0.0.1:$P/bb:2" echo pulled-and-ran
+  kill "$REGPID"; wait "$REGPID" 2>/dev/null || true
+  [ "${lines[-1]}" = pulled-and-ran ]
+  nothing_left
+}
