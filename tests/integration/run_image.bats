@@ -263,6 +263,12 @@ nothing_left() {
   cd "$BUNDLE"
   run -0 "$STOCKADE" --root "$ROOT" run "$ID"
   [ "$output" = bundle-run ]
+  # ps ID is still the runtime's (a container's processes)
+  args sleep 10
+  run -0 "$STOCKADE" --root "$ROOT" run -d --bundle "$BUNDLE" "$ID"
+  run -0 "$STOCKADE" --root "$ROOT" ps --format json "$ID"
+  [ "$(jq length <<<"$output")" -ge 1 ]
+  run -0 "$STOCKADE" --root "$ROOT" delete --force "$ID"
 }
 
 @test "run --init: a static init is PID 1 (read-only), the command's status is the exit status" {

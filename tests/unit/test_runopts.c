@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/cli.h"
 #include "image/runopts.h"
 #include "util/err.h"
 
@@ -295,6 +296,48 @@ static void test_secrets_and_stop(void **state)
 	unlink(path);
 }
 
+static bool is_image(const char *first, ...)
+{
+	const char *argv[16] = { "run" };
+	int argc = 1;
+	va_list ap;
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = a;
+	va_end(ap);
+	return cli_run_is_image(argc, (char **)argv);
+}
+
+/* run: the runtime's (runc) form or the image form */
+static void test_dispatch(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/stk-dispatch-XXXXXX", old[4096];
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir(dir), 0);
+	/* no ./config.json: one positional is an image */
+	assert_true(is_image("busybox", NULL));
+	assert_false(is_image("--bundle", "/b", "id", NULL));
+	assert_false(is_image("-b", "/b", "id", NULL));
+	assert_false(is_image("--bundle=/b", "-d", "id", NULL));
+	assert_true(is_image("--rm", "busybox", NULL));
+	assert_true(is_image("-it", "busybox", "sh", NULL));
+	assert_true(is_image("busybox", "echo", "hi", NULL));
+	FILE *f = fopen("config.json", "w");
+	fputs("{}", f);
+	fclose(f);
+	/* ./config.json and exactly one positional with runc's options only: the runtime's */
+	assert_false(is_image("id", NULL));
+	assert_false(is_image("-d", "--pid-file", "p", "id", NULL));
+	assert_false(is_image("--console-socket=/s", "id", NULL));
+	assert_true(is_image("busybox", "true", NULL));
+	assert_true(is_image("--rm", "id", NULL));
+	unlink("config.json");
+	assert_int_equal(chdir(old), 0);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +351,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_limits, teardown),
 		cmocka_unit_test_teardown(test_network_publish, teardown),
 		cmocka_unit_test_teardown(test_secrets_and_stop, teardown),
+		cmocka_unit_test(test_dispatch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
