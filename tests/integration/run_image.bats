@@ -265,7 +265,7 @@ nothing_left() {
   [ "$output" = bundle-run ]
   # ps ID is still the runtime's (a container's processes)
   args sleep 10
-  run -0 "$STOCKADE" --root "$ROOT" run -d --bundle "$BUNDLE" "$ID"
+  "$STOCKADE" --root "$ROOT" run -d --bundle "$BUNDLE" "$ID" >/dev/null 2>&1 </dev/null
   run -0 "$STOCKADE" --root "$ROOT" ps --format json "$ID"
   [ "$(jq length <<<"$output")" -ge 1 ]
   run -0 "$STOCKADE" --root "$ROOT" delete --force "$ID"
