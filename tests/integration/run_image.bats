@@ -18,6 +18,12 @@ setup_file() {
     --change 'ENV FOO=bar' --change 'WORKDIR /etc' --change 'VOLUME /data' - localhost/stk-run:1 >/dev/null
   tar -C "$IMG/b/rootfs" -c . | $P import --change 'ENTRYPOINT ["/bin/echo","ep"]' --change 'CMD ["one"]' \
     --change 'USER 1000:1000' --change 'STOPSIGNAL SIGUSR1' - localhost/stk-ep:1 >/dev/null
+  # a minimal image: only /bin (no /proc, /dev, /tmp, /run, /etc)
+  mkdir -p "$IMG/min/bin"
+  cp "$IMG/b/rootfs/bin/busybox" "$IMG/min/bin/"
+  ln -s busybox "$IMG/min/bin/sh"
+  tar -C "$IMG/min" -c . | $P import --change 'CMD ["/bin/busybox","ls","-d","/proc","/dev","/tmp","/run","/etc"]' - localhost/stk-min:1 >/dev/null
+  $P save --format oci-archive -o "$IMG/min.tar" localhost/stk-min:1 >/dev/null 2>&1
   $P save --format oci-archive -o "$IMG/run.tar" localhost/stk-run:1 >/dev/null 2>&1
   $P save --format oci-archive -o "$IMG/ep.tar" localhost/stk-ep:1 >/dev/null 2>&1
   $P rmi -a >/dev/null 2>&1 || true
@@ -25,6 +31,7 @@ setup_file() {
   export STORE=$IMG/store
   PINNED=$("$STOCKADE" --store "$STORE" load "$IMG/run.tar")
   "$STOCKADE" --store "$STORE" load "$IMG/ep.tar" >/dev/null
+  "$STOCKADE" --store "$STORE" load "$IMG/min.tar" >/dev/null
   export PINNED
 }
 
@@ -150,6 +157,13 @@ nothing_left() {
   run -0 r run -v "$BATS_TEST_TMPDIR/vol:/new/place" localhost/stk-run:1 ls -d /new/place
   d=${PINNED##*@sha256:}
   [ -d "$STORE/rootfs/$d/new/place" ]
+}
+
+@test "run IMAGE: an image without the standard mount points runs with a read-only root" {
+  run -0 r run localhost/stk-min:1
+  [ "${lines[*]}" = "/dev /etc /proc /run /tmp" ]
+  run -0 r run localhost/stk-min:1 sh -c 'busybox touch /x 2>/dev/null || echo ro'
+  [ "$output" = ro ]
 }
 
 @test "run IMAGE: a malformed or unknown option is a usage error and leaves nothing" {
