@@ -239,7 +239,8 @@ static int make_record(struct run_ctx *c, struct globals *g, const struct img_im
 	json_object_object_add(m, "digest", json_object_new_string(c->digest));
 	json_object_object_add(m, "ports", ports_json(c->ports, c->nports));
 	json_object_object_add(m, "created", json_object_new_string(created));
-	json_object_object_add(m, "status", json_object_new_string("created"));
+	/* foreground: this process supervises, so the record says so at once (one write less per run) */
+	json_object_object_add(m, "status", json_object_new_string(c->o.detach ? "created" : "running"));
 	json_object_object_add(m, "detached", json_object_new_boolean(c->o.detach));
 	json_object_object_add(m, "rm", json_object_new_boolean(c->o.rm));
 	const char *sig = c->o.stop_signal ? c->o.stop_signal
@@ -251,7 +252,7 @@ static int make_record(struct run_ctx *c, struct globals *g, const struct img_im
 	}
 	json_object_object_add(m, "stop_signal", json_object_new_string(sig));
 	json_object_object_add(m, "stop_timeout", json_object_new_int(c->o.stop_timeout >= 0 ? c->o.stop_timeout : 10));
-	json_object_object_add(m, "monitor_pid", json_object_new_int(0));
+	json_object_object_add(m, "monitor_pid", json_object_new_int(c->o.detach ? 0 : getpid()));
 	json_object_object_add(m, "pid", json_object_new_int(0));
 	r = rec_meta_save(c->recfd, m);
 	json_object_put(m);
@@ -314,13 +315,6 @@ int cmd_run_image(struct globals *g, int argc, char **argv)
 		printf("%s\n", c.name);
 		ctx_free(&c, false);
 		return 0;
-	}
-	json_object *meta;
-	if (rec_meta_load(c.recfd, &meta) == 0) {
-		json_object_object_add(meta, "status", json_object_new_string("running"));
-		json_object_object_add(meta, "monitor_pid", json_object_new_int(getpid()));
-		rec_meta_save(c.recfd, meta);
-		json_object_put(meta);
 	}
 	int code = 0;
 	r = monitor_foreground(&m, &code);
