@@ -46,6 +46,9 @@ static const struct command commands[] = {
 	{ "rmi", cmd_rmi, false, "remove images from the store" },
 	{ "pull", cmd_pull, false, "pull an image from a registry, verified, and unpack it" },
 	{ "prune", cmd_prune, false, "remove dangling images, unused blobs and unpack leftovers" },
+	{ "logs", cmd_logs, false, "print a detached container's output (run -d)" },
+	{ "stop", cmd_stop, false, "stop a container started by run IMAGE" },
+	{ "rm", cmd_rm, false, "remove a container started by run IMAGE" },
 #else
 	{ "load", cmd_image_tool, false, "load images from a docker save or OCI archive, or an OCI layout directory" },
 	{ "images", cmd_image_tool, false, "list the images in the store" },
@@ -53,6 +56,9 @@ static const struct command commands[] = {
 	{ "rmi", cmd_image_tool, false, "remove images from the store" },
 	{ "pull", cmd_image_tool, false, "pull an image from a registry, verified, and unpack it" },
 	{ "prune", cmd_image_tool, false, "remove dangling images, unused blobs and unpack leftovers" },
+	{ "logs", cmd_image_tool, false, "print a detached container's output (run -d)" },
+	{ "stop", cmd_image_tool, false, "stop a container started by run IMAGE" },
+	{ "rm", cmd_image_tool, false, "remove a container started by run IMAGE" },
 #endif
 	{ "check-host", cmd_check_host, false, "check the host: shared kernel, kernel features, runtime CVEs, dockerd" },
 	{ "scan", cmd_scan, false, "check the containers running on this host, whatever started them" },
@@ -146,6 +152,19 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *cmd_inde
 	return 0;
 }
 
+/* `run IMAGE` in the runtime binary only execs stockade-image, which protects itself (and must be found by
+ * its path, which the protected copy no longer has). */
+static bool needs_protect(const struct command *c, int argc, char **argv)
+{
+#ifndef STOCKADE_IMAGE_TOOL
+	if (c->fn == cmd_run && cli_run_is_image(argc, argv))
+		return false;
+#else
+	(void)argc, (void)argv;
+#endif
+	return c->protect;
+}
+
 int main(int argc, char **argv)
 {
 	struct globals g = { .root = "/run/stockade", .log_format = "text", .argv0 = argv[0], .orig_argv = argv };
@@ -180,7 +199,7 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
 		if (!STREQ(argv[ci], commands[k].name))
 			continue;
-		if (commands[k].protect && (r = selfprotect_ensure(argv)) < 0)
+		if (needs_protect(&commands[k], argc - ci, argv + ci) && (r = selfprotect_ensure(argv)) < 0)
 			return cli_fail(r);
 		return commands[k].fn(&g, argc - ci, argv + ci);
 	}

@@ -95,3 +95,12 @@ struct policy;
 /* Load the effective policy for create/run/exec; on failure print why (fail
  * closed: nothing is created) and return NULL. */
 struct policy *cli_load_policy(struct globals *g, const char *what);
+
+/* stockade run IMAGE and the containers it starts (runimage.c, in stockade-image). */
+int cmd_run_image(struct globals *g, int argc, char **argv);
+int cmd_ps_list(struct globals *g, int argc, char **argv);
+int cmd_logs(struct globals *g, int argc, char **argv);
+int cmd_stop(struct globals *g, int argc, char **argv);
+int cmd_rm(struct globals *g, int argc, char **argv);
+/* run.c / manage.c: is this the image form (run IMAGE, ps without an ID)? */
+bool cli_run_is_image(int argc, char **argv);

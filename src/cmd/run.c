@@ -1,12 +1,100 @@
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/mount.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
 #include "policy/policy.h"
 #include "sandbox/container.h"
 #include "util/macros.h"
 
+/*
+ * `run` is two commands: runc's `run [--bundle DIR] ID` and docker's
+ * `run [OPTIONS] IMAGE [COMMAND...]`.  It is the runtime's when --bundle/-b
+ * is given, or when it has exactly one positional argument, only runc's
+ * options and ./config.json exists (engines and scripts rely on that);
+ * otherwise it is the image form.
+ */
+bool cli_run_is_image(int argc, char **argv)
+{
+	static const char *const with_value[] = { "bundle", "b", "pid-file", "console-socket", "preserve-fds" };
+	static const char *const flags[] = { "detach", "d", "no-pivot", "no-new-keyring", "keep", "help", "h" };
+	int npos = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-' || !a[1]) {
+			npos++;
+			continue;
+		}
+		const char *name = a + 1 + (a[1] == '-');
+		const char *eq = strchr(name, '=');
+		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+		bool known = false;
+		for (size_t k = 0; k < ARRAY_SIZE(with_value); k++) {
+			if (strlen(with_value[k]) == nl && strncmp(with_value[k], name, nl) == 0) {
+				if (k < 2)
+					return false; /* --bundle: the runtime's */
+				if (!eq)
+					i++;
+				known = true;
+			}
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(flags) && !known; k++)
+			known = strlen(flags[k]) == nl && strncmp(flags[k], name, nl) == 0;
+		if (!known)
+			return true; /* an option only docker's run has (--rm, -e, -it ...) */
+	}
+	return !(npos == 1 && access("config.json", F_OK) == 0);
+}
+
+/* Defined in stockade-image (runimage.c); the runtime binary execs that. */
+extern int cmd_run_image(struct globals *g, int argc, char **argv) __attribute__((weak));
+
+extern char **environ;
+
+/*
+ * Exec stockade-image from a read-only, detached mount of itself, as
+ * selfprotect would: it then starts containers without re-executing
+ * (loading libarchive's dependencies twice costs ~7 ms per run).  Falls
+ * back to the plain exec, after which stockade-image protects itself.
+ */
+static int exec_image_tool_sealed(struct globals *g, int argc, char **argv)
+{
+	char self[PATH_MAX], tool[PATH_MAX + 32];
+	const char *env = getenv("STOCKADE_IMAGE_TOOL");
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (env && *env) {
+		snprintf(tool, sizeof(tool), "%s", env);
+	} else if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(tool, sizeof(tool), "%s/stockade-image", self);
+		setenv("STOCKADE_BIN_DIR", self, 1); /* where stockade-init is, for run --init */
+	} else {
+		return cmd_image_tool(g, argc, argv);
+	}
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, tool, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree >= 0) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID };
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof(a)) == 0)
+			syscall(SYS_execveat, tree, "", g->orig_argv, environ, AT_EMPTY_PATH);
+		close(tree);
+	}
+	return cmd_image_tool(g, argc, argv);
+}
+
 int cmd_run(struct globals *g, int argc, char **argv)
 {
+	if (cli_run_is_image(argc, argv))
+		return cmd_run_image ? cmd_run_image(g, argc, argv) : exec_image_tool_sealed(g, argc, argv);
+
 	const char *bundle = ".", *pid_file = NULL, *console = NULL;
 	int preserve = 0;
 	bool detach = false, no_pivot = false, no_new_keyring = false, keep = false;

@@ -450,6 +450,15 @@ static int unpack_image(struct img_store *s, const char *digest, const char *hex
 		if (r < 0)
 			r = err_ctx(r, "image %s: layer %zu of %zu", digest, i + 1, img.manifest.nlayers);
 	}
+	/* The root is shared and read-only at run time: the standard mount points must exist before that. */
+	static const char *const mount_points[] = { "/proc", "/sys", "/dev", "/tmp", "/run", "/etc" };
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(mount_points); i++) {
+		int mfd = in_root_mkdirs(rootfd, mount_points[i], 0755, IN_ROOT_FOLLOW);
+		if (mfd < 0)
+			r = err_ctx(mfd, "image %s: cannot create the mount point %s", digest, mount_points[i]);
+		else
+			close(mfd);
+	}
 	if (rootfd >= 0 && fchmod(rootfd, 0755) < 0 && r == 0)
 		r = err_sys(errno, "image %s: chmod %s", digest, tmp);
 	arena_free(&a);

@@ -55,6 +55,7 @@ struct creation {
 	int console_master;
 	int watchdog; /* write end: 'D' = done, EOF = we died, clean up */
 	struct ctr_state st;
+	struct secrets secrets; /* io.stockade.secrets, read before anything is made */
 };
 
 static void creation_init(struct creation *c)
@@ -101,6 +102,7 @@ static void creation_free(struct creation *c)
 	if (c->has_seccomp)
 		seccomp_prog_free(&c->seccomp);
 	oci_spec_free(c->spec);
+	secrets_free(&c->secrets);
 	cg_free(c->cg);
 	ns_close_fds(c->ns_fds);
 	for (int i = 0; i < 2; i++)
@@ -261,7 +263,7 @@ static int creation_clone(struct creation *c, const struct create_opts *o)
 		.spec = c->spec, .id = o->id, .sync_fd = c->sync[1], .state_dirfd = -1, .console_sock = c->console_sock,
 		.console_to_parent = o->foreground && !o->console_socket && c->spec->process.terminal,
 		.seccomp = c->has_seccomp ? &c->seccomp : NULL, .preserve_fds = o->preserve_fds, .no_pivot = o->no_pivot,
-		.last_cap = caps_last_cap(), .cg = c->cg,
+		.last_cap = caps_last_cap(), .cg = c->cg, .secrets = &c->secrets,
 	};
 	int new_flags = ns_new_flags(c->spec);
 	x.intermediate = needs_intermediate(c->spec);
@@ -504,6 +506,8 @@ static int do_create(const char *root, const struct create_opts *o, struct creat
 		}
 	}
 	if ((r = preflight(c->spec, o)) < 0)
+		return r;
+	if ((r = secrets_load(c->spec, &c->secrets)) < 0)
 		return r;
 	if (c->spec->linux_.seccomp) {
 		if ((r = seccomp_compile_cached(c->spec->linux_.seccomp, c->spec->config_path, root, &c->seccomp)) < 0)

@@ -154,6 +154,9 @@ static int prepare_rootfs(struct init_ctx *x, int *rootfd_out)
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if ((r = mount_entry(&env, &s->mounts[i])) < 0)
 			return r;
+	/* on the config's /run tmpfs, before maskedPaths/readonlyPaths and the read-only root */
+	if ((r = secrets_mount(rootfd, s, x->secrets)) < 0)
+		return r;
 
 	struct dev_env denv = { .rootfd = rootfd, .config = s->config_path, .userns = userns,
 		.terminal = s->process.terminal };

@@ -7,7 +7,7 @@
  *   wait for the parent (id maps written, cgroup joined)
  *   join namespaces given by path; [intermediate: unshare + fork the real init]
  *   hostname, domainname
- *   rootfs: make / private, bind the rootfs onto itself, mounts, /dev,
+ *   rootfs: make / private, bind the rootfs onto itself, mounts, /run/secrets, /dev,
  *           sysctl, maskedPaths, readonlyPaths
  *   parent runs prestart + createRuntime hooks; createContainer hooks here
  *   pivot_root, root read-only, rootfs propagation
@@ -25,6 +25,7 @@
 #include "oci/spec.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/secrets.h"
 #include "util/macros.h"
 
 struct init_ctx {
@@ -45,6 +46,7 @@ struct init_ctx {
 	int last_cap;
 	const struct cgroup *cg;
 	const char *state_json; /* for startContainer/createContainer hooks ("creating"/"created") */
+	const struct secrets *secrets; /* io.stockade.secrets, read by the runtime; may be NULL */
 };
 
 /* Runs in the child; never returns. */
