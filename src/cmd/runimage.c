@@ -144,6 +144,8 @@ static int find_image(struct run_ctx *c, struct img_image *img)
 	if (r == -ENOENT) {
 		struct img_pull_opts po = { .progress = isatty(2) };
 		r = img_pull(&c->store, c->o.image, &po, c->digest);
+		if (r < 0)
+			return err_ctx(r, "image %s is not in the store (%s), and pulling it failed", c->ref, c->store.root);
 	}
 	if (r < 0)
 		return r;
