@@ -1,6 +1,8 @@
 #!/bin/bash
 # bench/engines.sh [STOCKADE] — end-to-end `podman run --rm` and `docker run --rm`
-# latency with stockade, crun and runc as the engine's runtime, in one run.
+# latency with stockade, crun and runc as the engine's runtime, in one run, and
+# `stockade run --rm IMAGE true` (no engine: the image from the same archive,
+# loaded into a private store) next to them.
 #
 # Same image (busybox-static, imported locally), same request for every
 # runtime (`true`, --network none, NOFILE/NPROC 1024 so that no runtime
@@ -52,6 +54,14 @@ if command -v dockerd >/dev/null; then
   for _ in $(seq 150); do $D version >/dev/null 2>&1 && break; sleep 0.1; done
   $D load -i "$work/img.tar" >/dev/null
 fi
+# stockade run IMAGE: the same archive in a private store.  The image's user is
+# root, so the policy is the restricted level in harden mode (root becomes
+# 65534, as the default restricted/enforce policy would demand) with STK501 off
+# (the tag is local); the policy's work is included in the time.
+SIMG=$("$STOCKADE" --store "$work/store" load "$work/img.tar")
+printf 'level: restricted\nmode: harden\nrules:\n  STK501: off\n' > "$work/run-policy.yaml"
+srun() { "$STOCKADE" --root "$work/srun" --store "$work/store" --policy "$work/run-policy.yaml" run --rm "${SIMG%@*}:1" true 2>/dev/null; }
+srun || { echo "bench-engines: stockade run IMAGE failed:" >&2; srun; }
 
 ARGS=(--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/bench:1 true)
 one() {  # one ENGINE RT
@@ -79,6 +89,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
       MED[$e-$rt]+="$(printf '%s\n' "${times[@]}" | median) "
     done
   done
+  times=(); fail=0
+  for ((i = 0; i < N; i++)); do
+    t0=$EPOCHREALTIME
+    srun >/dev/null || fail=$((fail + 1))
+    t1=$EPOCHREALTIME
+    times+=($(( ${t1/./} - ${t0/./} )))
+  done
+  [ $fail -eq 0 ] || echo "bench-engines: stockade run IMAGE: $fail of $N failed" >&2
+  MED[run]+="$(printf '%s\n' "${times[@]}" | median) "
 done
 printf '\n%-8s %-10s %12s %9s\n' engine runtime median_ms x_crun
 for e in "${ENGINES[@]}"; do
@@ -86,5 +105,13 @@ for e in "${ENGINES[@]}"; do
   for rt in "${RTS[@]}"; do
     m=$(printf '%s\n' ${MED[$e-$rt]} | median)
     printf '%-8s %-10s %12.1f %9.2f\n' "$e" "$rt" "$(awk -v u="$m" 'BEGIN{print u/1000}')" "$(awk -v a="$m" -v b="$c" 'BEGIN{print a/b}')"
+  done
+done
+m=$(printf '%s\n' ${MED[run]} | median)
+printf '\nstockade run --rm IMAGE true (no engine) %10.1f ms\n' "$(awk -v u="$m" 'BEGIN{print u/1000}')"
+for e in "${ENGINES[@]}"; do
+  for rt in "${RTS[@]}"; do
+    o=$(printf '%s\n' ${MED[$e-$rt]} | median)
+    printf '  %s run --rm with %-8s is %5.1fx slower\n' "$e" "$rt" "$(awk -v a="$o" -v b="$m" 'BEGIN{print a/b}')"
   done
 done
