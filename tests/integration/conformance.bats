@@ -643,3 +643,50 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   [ "$status" -eq 1 ]
   [[ "$output" == *"linux.readonlyPaths[0]"* ]]
 }
+
+@test "config-linux.md#configLinuxHugePageLimits: the limit is set on usage and, where the kernel has it, on reservations" {
+  [ -e /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this host"
+  cfg --arg p "/stockade-conf4/$ID" '.linux.cgroupsPath = $p | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+  args sleep 60
+  stk run -d --bundle "$BUNDLE" "$ID"
+  vals=""
+  for f in $(find /sys/fs/cgroup -maxdepth 4 -path "*/stockade-conf4/$ID/hugetlb.2MB.*" \( -name '*.max' -o -name '*limit_in_bytes' \)); do
+    vals+="$(basename "$f")=$(cat "$f") "
+  done
+  stk delete --force "$ID"
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf4 -exec rmdir {} + 2>/dev/null || true
+  echo "$vals"
+  [[ "$vals" == *"hugetlb.2MB.max=4194304"* || "$vals" == *"hugetlb.2MB.limit_in_bytes=4194304"* ]]
+  # reservation accounting, when the kernel has it, carries the same limit
+  [[ "$vals" != *"rsvd"* || "$vals" == *"rsvd.max=4194304"* || "$vals" == *"rsvd.limit_in_bytes=4194304"* ]]
+}
+
+@test "config-linux.md#configLinuxTimeOffset: timeOffsets shift the clocks of a new time namespace" {
+  [ -e /proc/self/ns/time ] || skip "no time namespaces in this kernel"
+  cfg '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 864000}}'
+  args cat /proc/uptime
+  host=$(cut -d. -f1 /proc/uptime)
+  run stk run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  ctr=${output%%.*}
+  [ $((ctr - host)) -ge 863990 ] && [ $((ctr - host)) -le 864100 ]
+}
+
+@test "config-linux.md#configLinuxPersonality: LINUX32 makes uname report a 32-bit machine" {
+  [ "$(uname -m)" = x86_64 ] || skip "the check below is for x86_64"
+  cfg '.linux.personality = {"domain": "LINUX32"}'
+  args uname -m
+  run stk run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$output" = i686 ]
+}
+
+@test "config-linux.md#configLinuxUnified: a key whose controller is not on the v2 hierarchy is an error" {
+  [ -d /sys/fs/cgroup/unified ] || skip "only on a hybrid host (pids is a v1 controller here)"
+  grep -qw pids /sys/fs/cgroup/unified/cgroup.controllers && skip "pids is on cgroup v2 here"
+  cfg '.linux.resources.unified = {"pids.max": "10"}'
+  run stk run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"linux.resources.unified"*"pids.max"* ]]
+  [ ! -e "$ROOT/$ID" ]
+}
