@@ -435,6 +435,20 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   [ ! -e "$ROOT/$ID" ]
 }
 
+@test "config.md#configLinuxProcess: a capability the runtime cannot grant is a warning, and the container runs without it" {
+  bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+  (( (0x$bnd >> 24) & 1 )) && skip "this host's root holds CAP_SYS_RESOURCE"
+  cfg '.process.user = {"uid": 0, "gid": 0}
+       | .process.capabilities = {"bounding": ["CAP_SYS_RESOURCE", "CAP_CHOWN"], "effective": ["CAP_SYS_RESOURCE", "CAP_CHOWN"],
+                                  "permitted": ["CAP_SYS_RESOURCE", "CAP_CHOWN"]}'
+  args sh -c 'grep -E "^Cap(Eff|Bnd):" /proc/self/status | cut -f2'
+  run stk run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"warning: process.capabilities: CAP_SYS_RESOURCE cannot be granted"* ]]
+  # CAP_CHOWN (bit 0) only
+  [ "$(grep -c '^0000000000000001$' <<< "$output")" -eq 2 ]
+}
+
 @test "config.md#configLinuxProcess: without oomScoreAdj the runtime's oom_score_adj is left as it is" {
   cfg 'del(.process.oomScoreAdj)'
   args cat /proc/self/oom_score_adj
