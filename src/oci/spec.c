@@ -883,12 +883,22 @@ static int parse_resources(struct parser *p, json_object *lnx)
 				if ((r = opt_u64_as_i64(p, w, "weight", &wd->weight)) < 0 ||
 				    (r = opt_u64_as_i64(p, w, "leafWeight", &wd->leaf_weight)) < 0)
 					return r;
+				/* config-linux.md#configLinuxBlockIO: at least one of the two MUST be given */
+				if (wd->weight == OPT_UNSET && wd->leaf_weight == OPT_UNSET)
+					return jr_fail(&p->j, "a weightDevice entry needs \"weight\" or \"leafWeight\" (or both)");
 				jr_reset(&p->j, mi);
 			}
 			jr_reset(&p->j, mw);
 		}
 		jr_reset(&p->j, mk);
 	}
+	/* the rdma controller is not implemented: a limit the runtime would silently drop
+	 * is an unsupported value, which config.md#valid-values says MUST be an error */
+	if ((r = jr_member(&p->j, res, "rdma", json_type_object, &o)) < 0)
+		return r;
+	if (r > 0 && json_object_object_length(o) > 0)
+		return WITH_KEY(p, "rdma", jr_fail(&p->j, "RDMA limits (the rdma cgroup controller) are not supported by "
+							 "stockade; remove linux.resources.rdma"));
 	if ((r = jr_member(&p->j, res, "hugepageLimits", json_type_array, &o)) < 0)
 		return r;
 	if (r > 0) {
@@ -1021,6 +1031,11 @@ static int parse_seccomp(struct parser *p, json_object *lnx)
 	if ((r = jr_str(&p->j, sc, "listenerPath", &s->listener_path)) < 0 ||
 	    (r = jr_str(&p->j, sc, "listenerMetadata", &s->listener_metadata)) < 0)
 		return r;
+	/* config-linux.md#configLinuxSeccomp: listenerMetadata MUST NOT be set without listenerPath */
+	if (s->listener_metadata && !s->listener_path)
+		return WITH_KEY(p, "listenerMetadata",
+				jr_fail(&p->j, "listenerMetadata is for the agent at listenerPath, which is not set; add "
+					       "\"listenerPath\" or remove listenerMetadata"));
 
 	json_object *arr;
 	if ((r = jr_member(&p->j, sc, "syscalls", json_type_array, &arr)) < 0)

@@ -156,6 +156,32 @@ static void test_masked_readonly_absolute(void **st)
 	expect_err(HEAD PROC ", \"linux\": {\"readonlyPaths\": [\"proc/sys\"]}}", "readonlyPaths[0]");
 }
 
+/* config-linux.md#configLinuxBlockIO: a weightDevice entry MUST have weight or leafWeight */
+static void test_weight_device_needs_a_weight(void **st)
+{
+	(void)st;
+	expect_err(HEAD PROC ", \"linux\": {\"resources\": {\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0}]}}}}",
+		   "weightDevice[0]");
+	expect_ok(HEAD PROC ", \"linux\": {\"resources\": {\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, "
+		       "\"leafWeight\": 10}]}}}}");
+}
+
+/* config-linux.md#configLinuxRDMA: not implemented, so refused rather than dropped (config.md#valid-values) */
+static void test_rdma_refused(void **st)
+{
+	(void)st;
+	expect_err(HEAD PROC ", \"linux\": {\"resources\": {\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}}}}", "rdma");
+	expect_ok(HEAD PROC ", \"linux\": {\"resources\": {\"rdma\": {}}}}");
+}
+
+/* config-linux.md#configLinuxSeccomp: listenerMetadata MUST NOT be set without listenerPath */
+static void test_listener_metadata_needs_path(void **st)
+{
+	(void)st;
+	expect_err(HEAD PROC ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerMetadata\": \"m\"}}}",
+		   "listenerMetadata");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +194,9 @@ int main(void)
 		cmocka_unit_test(test_seccomp_rules),
 		cmocka_unit_test(test_rootfs_propagation_values),
 		cmocka_unit_test(test_masked_readonly_absolute),
+		cmocka_unit_test(test_weight_device_needs_a_weight),
+		cmocka_unit_test(test_rdma_refused),
+		cmocka_unit_test(test_listener_metadata_needs_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
