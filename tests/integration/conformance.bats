@@ -704,3 +704,64 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   [[ "$output" == *"linux.resources.unified"*"pids.max"* ]]
   [ ! -e "$ROOT/$ID" ]
 }
+
+@test "config-linux.md#configLinuxMemory: checkBeforeUpdate refuses a limit below the current usage" {
+  cfg '.process.user = {"uid": 0, "gid": 0}'
+  args sh -c 'head -c 20m /dev/zero > /dev/shm/fill; sleep 60'
+  cfg '.mounts |= map(if .destination == "/dev/shm" then .options = (.options | map(select(startswith("size=") | not)) + ["size=64m"]) else . end)'
+  stk run -d --bundle "$BUNDLE" "$ID"
+  sleep 0.5
+  echo '{"memory": {"limit": 8388608, "checkBeforeUpdate": true}}' > "$BATS_TEST_TMPDIR/r.json"
+  run stk update --resources "$BATS_TEST_TMPDIR/r.json" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"checkBeforeUpdate"* ]]
+  [ "$(stk state "$ID" | jq -r .status)" = running ]
+  stk delete --force "$ID"
+}
+
+@test "config-linux.md#configLinuxCPU/BlockIO: a burst above the quota is an error; a blkio weight is applied" {
+  cfg '.linux.resources.cpu = {"quota": 10000, "burst": 20000, "period": 100000}'
+  args true
+  run stk run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"linux.resources.cpu.burst"* ]]
+  [ ! -e "$ROOT/$ID" ]
+  cfg --arg p "/stockade-conf5/$ID" '.linux.cgroupsPath = $p | del(.linux.resources.cpu) | .linux.resources.blockIO = {"weight": 123}'
+  args sleep 60
+  stk run -d --bundle "$BUNDLE" "$ID-b"
+  w=$(cat /sys/fs/cgroup/blkio/stockade-conf5/$ID/blkio.bfq.weight /sys/fs/cgroup/blkio/stockade-conf5/$ID/blkio.weight \
+          /sys/fs/cgroup/stockade-conf5/$ID/io.weight 2>/dev/null | head -1)
+  stk delete --force "$ID-b"
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf5 -exec rmdir {} + 2>/dev/null || true
+  [ -n "$w" ] || skip "no blkio/io weight file on this host"
+  [[ "$w" == *123* ]]
+}
+
+@test "config.md#configLinuxMountOptions: idmap and ridmap are refused, not ignored" {
+  for o in idmap ridmap; do
+    cfg --arg o "$o" '.mounts = (.mounts | map(select(.destination != "/x"))) + [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["bind", $o]}]'
+    args true
+    run stk run --bundle "$BUNDLE" "$ID"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"id-mapped mounts are not supported"* ]]
+  done
+  [ ! -e "$ROOT/$ID" ]
+}
+
+@test "config-linux.md#configLinuxNamespaces: a relative namespace path is an error" {
+  cfg '.linux.namespaces |= map(if .type == "network" then .path = "run/netns/x" else . end)'
+  run stk run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"linux.namespaces[1].path"*"absolute"* ]]
+}
+
+@test "config-linux.md#configLinuxUnified: a key unknown to the runtime is still written to its file" {
+  [ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip "no cgroup v2 hierarchy"
+  cfg --arg p "/stockade-conf6/$ID" '.linux.cgroupsPath = $p | .linux.resources.unified = {"cgroup.max.depth": "5"}'
+  args sleep 60
+  stk run -d --bundle "$BUNDLE" "$ID"
+  v=$(cat /sys/fs/cgroup/unified/stockade-conf6/$ID/cgroup.max.depth /sys/fs/cgroup/stockade-conf6/$ID/cgroup.max.depth 2>/dev/null | head -1)
+  stk delete --force "$ID"
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf6 -exec rmdir {} + 2>/dev/null || true
+  [ "$v" = 5 ]
+}
