@@ -765,3 +765,25 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf6 -exec rmdir {} + 2>/dev/null || true
   [ "$v" = 5 ]
 }
+
+@test "config.md#configLinuxProcess: execCPUAffinity final (or the container's default after initial) for an exec'd process" {
+  [ "$(nproc --all)" -ge 2 ] || skip "needs two CPUs"
+  args sleep 60
+  stk run -d --bundle "$BUNDLE" "$ID"
+  init=$(stk state "$ID" | jq -r .pid)
+  dflt=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$init/status)
+  p=$BATS_TEST_TMPDIR/p.json
+  echo '{"args": ["sh", "-c", "grep Cpus_allowed_list /proc/self/status | cut -f2"], "execCPUAffinity": {"initial": "0", "final": "1"}}' > "$p"
+  run stk exec --process "$p" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$output" = 1 ]
+  echo '{"args": ["sh", "-c", "grep Cpus_allowed_list /proc/self/status | cut -f2"], "execCPUAffinity": {"initial": "0"}}' > "$p"
+  run stk exec --process "$p" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$dflt" ]
+  echo '{"args": ["true"], "execCPUAffinity": {"final": "1-0"}}' > "$p"
+  run stk exec --process "$p" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"process.execCPUAffinity.final"* ]]
+  stk delete --force "$ID"
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "oci/spec.h"
+#include "sandbox/process.h"
 #include "util/err.h"
 
 #define PROC "\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"]}"
@@ -182,6 +183,25 @@ static void test_listener_metadata_needs_path(void **st)
 		   "listenerMetadata");
 }
 
+/* config.md#configLinuxProcess: execCPUAffinity lists ("0-3,7") */
+static void test_cpu_lists(void **st)
+{
+	(void)st;
+	cpu_set_t set;
+	assert_int_equal(process_cpu_list("0-3,7", "f", &set), 0);
+	assert_int_equal(CPU_COUNT(&set), 5);
+	assert_true(CPU_ISSET(0, &set) && CPU_ISSET(3, &set) && CPU_ISSET(7, &set) && !CPU_ISSET(4, &set));
+	assert_int_equal(process_cpu_list("5", "f", &set), 0);
+	assert_int_equal(CPU_COUNT(&set), 1);
+	const char *bad[] = { "", "1-0", "a", "1,", ",1", "1--2", "-1", "1 2", "99999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err_clear();
+		if (process_cpu_list(bad[i], "process.execCPUAffinity.final", &set) >= 0)
+			fail_msg("accepted CPU list \"%s\"", bad[i]);
+		assert_non_null(strstr(err_msg(), "process.execCPUAffinity.final"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_weight_device_needs_a_weight),
 		cmocka_unit_test(test_rdma_refused),
 		cmocka_unit_test(test_listener_metadata_needs_path),
+		cmocka_unit_test(test_cpu_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
