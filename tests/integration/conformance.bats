@@ -570,11 +570,24 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   [[ "$output" != *made* ]]
 }
 
-@test "config-linux.md#configLinuxDevices: a path whose file is not the requested device is an error" {
-  cfg '.linux.devices = [{"path": "/etc/passwd", "type": "c", "major": 1, "minor": 3}]'
+@test "config-linux.md#configLinuxDevices: a path whose file is not the requested device is an error (and is left alone)" {
+  mkdir "$BATS_TEST_TMPDIR/hostdir"
+  echo precious > "$BATS_TEST_TMPDIR/hostdir/node"
+  cfg --arg d "$BATS_TEST_TMPDIR/hostdir" '.mounts += [{"destination": "/dev/hostdir", "type": "bind", "source": $d, "options": ["bind", "rw"]}]
+       | .linux.devices = [{"path": "/dev/hostdir/node", "type": "c", "major": 1, "minor": 3}]'
+  args true
   run stk run --bundle "$BUNDLE" "$ID"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"linux.devices[0]"* ]]
+  [[ "$output" == *"linux.devices[0]"*"/dev/hostdir/node already exists and is not the character device 1:3"*"a regular file"* ]]
+  [ "$(cat "$BATS_TEST_TMPDIR/hostdir/node")" = precious ]
+  [ ! -e "$ROOT/$ID" ]
+}
+
+@test "config-linux.md#configLinuxDevices: device paths outside /dev are refused (deliberate deviation)" {
+  cfg '.linux.devices = [{"path": "/etc/mynull", "type": "c", "major": 1, "minor": 3}]'
+  run stk run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"linux.devices[0].path"*"/dev/"* ]]
   [ ! -e "$ROOT/$ID" ]
 }
 
