@@ -424,9 +424,15 @@ static int parse_process(struct parser *p, json_object *top)
 		return r;
 	if (r > 0) {
 		size_t mk = jr_key(&p->j, "consoleSize");
-		if ((r = jr_u32(&p->j, o, "height", &pr->console_height)) < 0 ||
-		    (r = jr_u32(&p->j, o, "width", &pr->console_width)) < 0)
-			return r;
+		int rh, rw;
+		if ((rh = jr_u32(&p->j, o, "height", &pr->console_height)) < 0)
+			return rh;
+		if ((rw = jr_u32(&p->j, o, "width", &pr->console_width)) < 0)
+			return rw;
+		/* config.md#configProcess: both are REQUIRED in a consoleSize */
+		if (!rh || !rw)
+			return jr_fail(&p->j, "\"%s\" is missing: a consoleSize needs both height and width",
+				       rh ? "width" : "height");
 		jr_reset(&p->j, mk);
 	}
 	r = jr_str(&p->j, proc, "cwd", &pr->cwd);
@@ -850,6 +856,9 @@ static int parse_resources(struct parser *p, json_object *lnx)
 		size_t mk = jr_key(&p->j, "pids");
 		if ((r = opt_i64(p, o, "limit", &rs->pids_limit)) < 0)
 			return r;
+		/* config-linux.md#configLinuxPIDS: limit is REQUIRED */
+		if (rs->pids_limit == OPT_UNSET)
+			return jr_fail(&p->j, "\"limit\" is missing: give the maximum number of tasks, e.g. {\"limit\": 1024}");
 		jr_reset(&p->j, mk);
 	}
 	if ((r = jr_member(&p->j, res, "blockIO", json_type_object, &o)) < 0)

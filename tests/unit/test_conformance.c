@@ -202,6 +202,18 @@ static void test_cpu_lists(void **st)
 	}
 }
 
+/* REQUIRED members: consoleSize.height/width, pids.limit */
+static void test_required_members(void **st)
+{
+	(void)st;
+	expect_err(HEAD "\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"terminal\": true, \"consoleSize\": {\"height\": 25}}}",
+		   "width");
+	expect_err(HEAD "\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"consoleSize\": {\"width\": 80}}}", "height");
+	expect_ok(HEAD "\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"consoleSize\": {\"height\": 25, \"width\": 80}}}");
+	expect_err(HEAD PROC ", \"linux\": {\"resources\": {\"pids\": {}}}}", "linux.resources.pids");
+	expect_ok(HEAD PROC ", \"linux\": {\"resources\": {\"pids\": {\"limit\": -1}}}}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_rdma_refused),
 		cmocka_unit_test(test_listener_metadata_needs_path),
 		cmocka_unit_test(test_cpu_lists),
+		cmocka_unit_test(test_required_members),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
