@@ -6,6 +6,23 @@
 
 load helpers
 
+# Tests that choose a cgroupsPath put the container under a parent named
+# after the test ($CGP); teardown removes that parent even when a test fails.
+setup() {
+  setup_common
+  CGP=stkconf-$$-$BATS_TEST_NUMBER
+}
+teardown() {
+  local rc=0
+  teardown_common || rc=$?
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name "$CGP" -exec rmdir {} + 2>/dev/null || true
+  if [ -n "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$CGP" 2>/dev/null)" ]; then
+    echo "DEBRIS LEFT BEHIND: cgroup parents $CGP" >&2
+    rc=1
+  fi
+  return $rc
+}
+
 # wait_status ID STATUS: poll `state` until the container reaches STATUS
 wait_status() {
   for _ in $(seq 100); do [ "$(stk state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0; sleep 0.05; done
@@ -156,21 +173,21 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 
 @test "runtime.md#delete: a running container is refused and keeps running; a stopped one is removed with its cgroup" {
   args sleep 60
-  cfg --arg p "/stockade-conf/$ID" '.linux.cgroupsPath = $p'
+  cfg --arg p "/$CGP/$ID" '.linux.cgroupsPath = $p'
   stk run -d --bundle "$BUNDLE" "$ID"
   pid=$(stk state "$ID" | jq -r .pid)
   run stk delete "$ID"
   [ "$status" -eq 1 ]
   kill -0 "$pid"
   [ "$(stk state "$ID" | jq -r .status)" = running ]
-  cg=$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/stockade-conf/$ID" | head -1)
+  cg=$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$CGP/$ID" | head -1)
   [ -n "$cg" ]
   stk kill "$ID" KILL
   wait_status "$ID" stopped
   stk delete "$ID"
   [ ! -e "$cg" ]
   [ ! -e "$ROOT/$ID" ]
-  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf -exec rmdir {} + 2>/dev/null || true
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name $CGP -exec rmdir {} + 2>/dev/null || true
 }
 
 @test "runtime.md#delete: what the container did not create survives delete (bind source, joined netns)" {
@@ -649,15 +666,15 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 }
 
 @test "config-linux.md#configLinuxCgroupsPath: the same absolute cgroupsPath is the same cgroup, under the mount point" {
-  cfg --arg p "/stockade-conf2/$ID" '.linux.cgroupsPath = $p'
+  cfg --arg p "/$CGP/$ID" '.linux.cgroupsPath = $p'
   args sh -c 'cat /proc/self/cgroup'
   cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
   run stk run --bundle "$BUNDLE" "$ID"
   [ "$status" -eq 0 ]
-  [[ "$output" == *":/stockade-conf2/$ID"* ]]
+  [[ "$output" == *":/$CGP/$ID"* ]]
   run stk run --bundle "$BUNDLE" "$ID"
-  [[ "$output" == *":/stockade-conf2/$ID"* ]]
-  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf2 -exec rmdir {} + 2>/dev/null || true
+  [[ "$output" == *":/$CGP/$ID"* ]]
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name $CGP -exec rmdir {} + 2>/dev/null || true
 }
 
 @test "config-linux.md#configLinuxMaskedPaths/ReadonlyPaths: relative paths are refused" {
@@ -673,15 +690,15 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 
 @test "config-linux.md#configLinuxHugePageLimits: the limit is set on usage and, where the kernel has it, on reservations" {
   [ -e /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this host"
-  cfg --arg p "/stockade-conf4/$ID" '.linux.cgroupsPath = $p | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+  cfg --arg p "/$CGP/$ID" '.linux.cgroupsPath = $p | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
   args sleep 60
   stk run -d --bundle "$BUNDLE" "$ID"
   vals=""
-  for f in $(find /sys/fs/cgroup -maxdepth 4 -path "*/stockade-conf4/$ID/hugetlb.2MB.*" \( -name '*.max' -o -name '*limit_in_bytes' \)); do
+  for f in $(find /sys/fs/cgroup -maxdepth 4 -path "*/$CGP/$ID/hugetlb.2MB.*" \( -name '*.max' -o -name '*limit_in_bytes' \)); do
     vals+="$(basename "$f")=$(cat "$f") "
   done
   stk delete --force "$ID"
-  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf4 -exec rmdir {} + 2>/dev/null || true
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name $CGP -exec rmdir {} + 2>/dev/null || true
   echo "$vals"
   [[ "$vals" == *"hugetlb.2MB.max=4194304"* || "$vals" == *"hugetlb.2MB.limit_in_bytes=4194304"* ]]
   # reservation accounting, when the kernel has it, carries the same limit
@@ -739,13 +756,13 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   [ "$status" -eq 1 ]
   [[ "$output" == *"linux.resources.cpu.burst"* ]]
   [ ! -e "$ROOT/$ID" ]
-  cfg --arg p "/stockade-conf5/$ID" '.linux.cgroupsPath = $p | del(.linux.resources.cpu) | .linux.resources.blockIO = {"weight": 123}'
+  cfg --arg p "/$CGP/$ID" '.linux.cgroupsPath = $p | del(.linux.resources.cpu) | .linux.resources.blockIO = {"weight": 123}'
   args sleep 60
   stk run -d --bundle "$BUNDLE" "$ID-b"
-  w=$(cat /sys/fs/cgroup/blkio/stockade-conf5/$ID/blkio.bfq.weight /sys/fs/cgroup/blkio/stockade-conf5/$ID/blkio.weight \
-          /sys/fs/cgroup/stockade-conf5/$ID/io.weight 2>/dev/null | head -1)
+  w=$(cat /sys/fs/cgroup/blkio/$CGP/$ID/blkio.bfq.weight /sys/fs/cgroup/blkio/$CGP/$ID/blkio.weight \
+          /sys/fs/cgroup/$CGP/$ID/io.weight 2>/dev/null | head -1)
   stk delete --force "$ID-b"
-  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf5 -exec rmdir {} + 2>/dev/null || true
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name $CGP -exec rmdir {} + 2>/dev/null || true
   [ -n "$w" ] || skip "no blkio/io weight file on this host"
   [[ "$w" == *123* ]]
 }
@@ -770,12 +787,12 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 
 @test "config-linux.md#configLinuxUnified: a key unknown to the runtime is still written to its file" {
   [ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip "no cgroup v2 hierarchy"
-  cfg --arg p "/stockade-conf6/$ID" '.linux.cgroupsPath = $p | .linux.resources.unified = {"cgroup.max.depth": "5"}'
+  cfg --arg p "/$CGP/$ID" '.linux.cgroupsPath = $p | .linux.resources.unified = {"cgroup.max.depth": "5"}'
   args sleep 60
   stk run -d --bundle "$BUNDLE" "$ID"
-  v=$(cat /sys/fs/cgroup/unified/stockade-conf6/$ID/cgroup.max.depth /sys/fs/cgroup/stockade-conf6/$ID/cgroup.max.depth 2>/dev/null | head -1)
+  v=$(cat /sys/fs/cgroup/unified/$CGP/$ID/cgroup.max.depth /sys/fs/cgroup/$CGP/$ID/cgroup.max.depth 2>/dev/null | head -1)
   stk delete --force "$ID"
-  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name stockade-conf6 -exec rmdir {} + 2>/dev/null || true
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -name $CGP -exec rmdir {} + 2>/dev/null || true
   [ "$v" = 5 ]
 }
 
