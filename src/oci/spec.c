@@ -424,9 +424,15 @@ static int parse_process(struct parser *p, json_object *top)
 		return r;
 	if (r > 0) {
 		size_t mk = jr_key(&p->j, "consoleSize");
-		if ((r = jr_u32(&p->j, o, "height", &pr->console_height)) < 0 ||
-		    (r = jr_u32(&p->j, o, "width", &pr->console_width)) < 0)
-			return r;
+		int rh, rw;
+		if ((rh = jr_u32(&p->j, o, "height", &pr->console_height)) < 0)
+			return rh;
+		if ((rw = jr_u32(&p->j, o, "width", &pr->console_width)) < 0)
+			return rw;
+		/* config.md#configProcess: both are REQUIRED in a consoleSize */
+		if (!rh || !rw)
+			return jr_fail(&p->j, "\"%s\" is missing: a consoleSize needs both height and width",
+				       rh ? "width" : "height");
 		jr_reset(&p->j, mk);
 	}
 	r = jr_str(&p->j, proc, "cwd", &pr->cwd);
@@ -850,6 +856,9 @@ static int parse_resources(struct parser *p, json_object *lnx)
 		size_t mk = jr_key(&p->j, "pids");
 		if ((r = opt_i64(p, o, "limit", &rs->pids_limit)) < 0)
 			return r;
+		/* config-linux.md#configLinuxPIDS: limit is REQUIRED */
+		if (rs->pids_limit == OPT_UNSET)
+			return jr_fail(&p->j, "\"limit\" is missing: give the maximum number of tasks, e.g. {\"limit\": 1024}");
 		jr_reset(&p->j, mk);
 	}
 	if ((r = jr_member(&p->j, res, "blockIO", json_type_object, &o)) < 0)
@@ -883,12 +892,22 @@ static int parse_resources(struct parser *p, json_object *lnx)
 				if ((r = opt_u64_as_i64(p, w, "weight", &wd->weight)) < 0 ||
 				    (r = opt_u64_as_i64(p, w, "leafWeight", &wd->leaf_weight)) < 0)
 					return r;
+				/* config-linux.md#configLinuxBlockIO: at least one of the two MUST be given */
+				if (wd->weight == OPT_UNSET && wd->leaf_weight == OPT_UNSET)
+					return jr_fail(&p->j, "a weightDevice entry needs \"weight\" or \"leafWeight\" (or both)");
 				jr_reset(&p->j, mi);
 			}
 			jr_reset(&p->j, mw);
 		}
 		jr_reset(&p->j, mk);
 	}
+	/* the rdma controller is not implemented: a limit the runtime would silently drop
+	 * is an unsupported value, which config.md#valid-values says MUST be an error */
+	if ((r = jr_member(&p->j, res, "rdma", json_type_object, &o)) < 0)
+		return r;
+	if (r > 0 && json_object_object_length(o) > 0)
+		return WITH_KEY(p, "rdma", jr_fail(&p->j, "RDMA limits (the rdma cgroup controller) are not supported by "
+							 "stockade; remove linux.resources.rdma"));
 	if ((r = jr_member(&p->j, res, "hugepageLimits", json_type_array, &o)) < 0)
 		return r;
 	if (r > 0) {
@@ -987,6 +1006,11 @@ static int parse_seccomp(struct parser *p, json_object *lnx)
 	if ((r = jr_u32(&p->j, sc, "defaultErrnoRet", &s->default_errno)) < 0)
 		return r;
 	s->has_default_errno = r > 0;
+	/* config-linux.md#configLinuxSeccomp: an errno for an action without one MUST be an error */
+	if (s->has_default_errno && s->default_action != SCMP_ACT_ERRNO(0) && s->default_action != SCMP_ACT_TRACE(0))
+		return WITH_KEY(p, "defaultErrnoRet",
+				jr_fail(&p->j, "defaultErrnoRet only applies when defaultAction is SCMP_ACT_ERRNO or "
+					       "SCMP_ACT_TRACE; remove it or change defaultAction"));
 
 	if ((r = jr_strv(&p->j, sc, "architectures", &s->archs, &s->n_archs)) < 0)
 		return r;
@@ -1016,6 +1040,11 @@ static int parse_seccomp(struct parser *p, json_object *lnx)
 	if ((r = jr_str(&p->j, sc, "listenerPath", &s->listener_path)) < 0 ||
 	    (r = jr_str(&p->j, sc, "listenerMetadata", &s->listener_metadata)) < 0)
 		return r;
+	/* config-linux.md#configLinuxSeccomp: listenerMetadata MUST NOT be set without listenerPath */
+	if (s->listener_metadata && !s->listener_path)
+		return WITH_KEY(p, "listenerMetadata",
+				jr_fail(&p->j, "listenerMetadata is for the agent at listenerPath, which is not set; add "
+					       "\"listenerPath\" or remove listenerMetadata"));
 
 	json_object *arr;
 	if ((r = jr_member(&p->j, sc, "syscalls", json_type_array, &arr)) < 0)
@@ -1276,6 +1305,63 @@ static int cross_check(struct parser *p)
 
 /* --------------------------------------------------------------- entry */
 
+/* SemVer 2.0.0: MAJOR.MINOR.PATCH, numbers without leading zeros, then an
+ * optional -pre.release and +build of [0-9A-Za-z-] identifiers (runtime-spec
+ * config.md: ociVersion MUST be in SemVer v2.0.0 format). */
+static bool semver_ident_ok(const char **pp, bool numeric_no_lead0)
+{
+	const char *p = *pp, *start = p;
+	bool all_digits = true;
+	while ((*p >= '0' && *p <= '9') || (!numeric_no_lead0 && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-'))) {
+		if (!(*p >= '0' && *p <= '9'))
+			all_digits = false;
+		p++;
+	}
+	if (p == start)
+		return false;
+	/* a numeric identifier (core number, or all-digit pre-release part) has no leading zero */
+	if (all_digits && p - start > 1 && *start == '0' && numeric_no_lead0)
+		return false;
+	*pp = p;
+	return true;
+}
+
+static bool semver_valid(const char *v)
+{
+	const char *p = v;
+	for (int i = 0; i < 3; i++) {
+		if (!semver_ident_ok(&p, true))
+			return false;
+		if (i < 2 && *p++ != '.')
+			return false;
+	}
+	if (*p == '-') {
+		do {
+			p++;
+			if (!semver_ident_ok(&p, false))
+				return false;
+		} while (*p == '.');
+	}
+	if (*p == '+') {
+		do {
+			p++;
+			if (!semver_ident_ok(&p, false))
+				return false;
+		} while (*p == '.');
+	}
+	return *p == '\0';
+}
+
+/* config.md#configAnnotations: keys MUST NOT be an empty string */
+static int check_annotations(struct parser *p, const struct oci_spec *s)
+{
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (!s->annotations[i].key[0])
+			return WITH_KEY(p, "annotations",
+					jr_fail(&p->j, "an annotation has an empty key; name it, e.g. \"com.example.key\""));
+	return 0;
+}
+
 int oci_spec_parse(const char *json, size_t len, const char *name, const char *bundle, struct oci_spec **out)
 {
 	struct oci_spec *s = calloc(1, sizeof(*s));
@@ -1301,7 +1387,12 @@ int oci_spec_parse(const char *json, size_t len, const char *name, const char *b
 		r = jr_fail(&p.j, "\"ociVersion\" is missing; add \"ociVersion\": \"%s\"", OCI_SPEC_VERSION);
 	if (r < 0)
 		goto fail;
-	if (strncmp(s->oci_version, "1.", 2) != 0 && !STREQ(s->oci_version, "1")) {
+	if (!semver_valid(s->oci_version)) {
+		r = WITH_KEY(&p, "ociVersion", jr_fail(&p.j, "\"%s\" is not a SemVer 2.0.0 version (MAJOR.MINOR.PATCH, e.g. \"%s\")",
+						       s->oci_version, OCI_SPEC_VERSION));
+		goto fail;
+	}
+	if (strncmp(s->oci_version, "1.", 2) != 0) {
 		r = WITH_KEY(&p, "ociVersion", jr_fail(&p.j, "stockade implements runtime-spec 1.x, found version \"%s\"",
 						       s->oci_version));
 		goto fail;
@@ -1310,7 +1401,7 @@ int oci_spec_parse(const char *json, size_t len, const char *name, const char *b
 	    (r = jr_str(&p.j, top, "domainname", &s->domainname)) < 0 || (r = parse_mounts(&p, top)) < 0 ||
 	    (r = parse_process(&p, top)) < 0 || (r = parse_hooks(&p, top)) < 0 ||
 	    (r = jr_strmap(&p.j, top, "annotations", &s->annotations, &s->n_annotations)) < 0 ||
-	    (r = parse_linux(&p, top)) < 0 || (r = cross_check(&p)) < 0)
+	    (r = check_annotations(&p, s)) < 0 || (r = parse_linux(&p, top)) < 0 || (r = cross_check(&p)) < 0)
 		goto fail;
 	json_object_put(top);
 	*out = s;

@@ -9,6 +9,7 @@
 
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 static int capset_sets(uint64_t eff, uint64_t perm, uint64_t inh)
 {
@@ -20,6 +21,20 @@ static int capset_sets(uint64_t eff, uint64_t perm, uint64_t inh)
 	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
 }
 
+/* What this process can pass on: its permitted set, within its bounding set. */
+static uint64_t have_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return ~0ULL; /* cannot tell: let capset report what fails */
+	uint64_t perm = (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+	for (int cap = 0; cap < 64; cap++)
+		if ((perm & (1ULL << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			perm &= ~(1ULL << cap);
+	return perm;
+}
+
 int caps_apply_identity(const struct oci_process *p, int last_cap)
 {
 	const struct oci_user *u = &p->user;
@@ -29,11 +44,27 @@ int caps_apply_identity(const struct oci_process *p, int last_cap)
 
 	if (p->has_caps) {
 		c = p->caps;
-		c.bounding &= known;
-		c.effective &= known;
-		c.permitted &= known;
-		c.inheritable &= known;
-		c.ambient &= known;
+		/* config.md#configLinuxProcess: a capability that cannot be granted (the kernel does
+		 * not know it, or the runtime itself does not hold it, e.g. a host whose root lacks
+		 * CAP_SYS_RESOURCE) MUST be logged as a warning, and SHOULD NOT fail the container */
+		uint64_t grantable = known & have_caps();
+		uint64_t asked = c.bounding | c.effective | c.permitted | c.inheritable | c.ambient;
+		for (int cap = 0; cap < 64; cap++) {
+			if (!(asked & ~grantable & (1ULL << cap)))
+				continue;
+			const char *name = cap_to_name(cap);
+			if (name)
+				log_warn("process.capabilities: %s cannot be granted here (the runtime does not hold it); "
+					 "the container runs without it", name);
+			else
+				log_warn("process.capabilities: capability %d is unknown to this kernel; the container runs "
+					 "without it", cap);
+		}
+		c.bounding &= grantable;
+		c.effective &= grantable;
+		c.permitted &= grantable;
+		c.inheritable &= grantable;
+		c.ambient &= grantable;
 	}
 
 	/* the bounding set can only shrink, and needs CAP_SETPCAP: before the uid changes */

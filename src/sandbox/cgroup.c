@@ -1280,6 +1280,11 @@ static int apply_hugetlb(const struct cgroup *cg, const struct oci_resources *re
 			break;
 		}
 		r = put(&t, field, file, res->hugepage_limits[i].value);
+		/* config-linux.md: the limit is on reservations where the kernel accounts them
+		 * (hugetlb.<size>.rsvd.*), so a task is refused at mmap rather than killed by SIGBUS */
+		snprintf(file, sizeof(file), t.h->v2 ? "hugetlb.%s.rsvd.max" : "hugetlb.%s.rsvd.limit_in_bytes", size);
+		if (r >= 0 && file_exists_at(t.fd, file))
+			r = put(&t, field, file, res->hugepage_limits[i].value);
 	}
 	tgt_close(&t);
 	return r;

@@ -24,7 +24,7 @@ bool devices_dev_is_mounted(const struct oci_spec *s)
 
 /* Create (or replace) one device node at path inside the root, never through a symlink. */
 static int make_node(const struct dev_env *env, const char *path, char type, unsigned maj, unsigned min, mode_t perm,
-		     uid_t uid, gid_t gid, const char *what)
+		     uid_t uid, gid_t gid, const char *what, bool strict)
 {
 	char clean[PATH_MAX], dir[PATH_MAX];
 	const char *base;
@@ -39,7 +39,24 @@ static int make_node(const struct dev_env *env, const char *path, char type, uns
 	if (d < 0)
 		return err_sys(d, "%s: open %s", what, dir);
 
-	/* whatever the image put there (a symlink to the host's /proc/sys/..., say) goes */
+	/*
+	 * linux.devices (strict): config-linux.md says a file already at path that is not the
+	 * requested device MUST be an error -- and replacing it could delete a file of the host
+	 * under a bind mount.  Default devices: whatever the image put there (a symlink to the
+	 * host's /proc/sys/..., say) goes.
+	 */
+	struct stat old;
+	if (strict && fstatat(d, base, &old, AT_SYMLINK_NOFOLLOW) == 0) {
+		mode_t want = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+		bool same = (old.st_mode & S_IFMT) == want &&
+			    (type == 'p' || (major(old.st_rdev) == maj && minor(old.st_rdev) == min));
+		if (!same)
+			return err_set(EEXIST, "%s: %s already exists and is not the %s device %u:%u asked for (found %s); "
+					       "remove it from the rootfs or mounts, or fix the entry", what, path,
+				       type == 'b' ? "block" : type == 'p' ? "fifo" : "character", maj, min,
+				       S_ISDIR(old.st_mode) ? "a directory" : S_ISLNK(old.st_mode) ? "a symlink"
+				       : S_ISREG(old.st_mode) ? "a regular file" : "another device");
+	}
 	if (unlinkat(d, base, 0) < 0 && errno != ENOENT && errno != EISDIR)
 		return err_sys(errno, "%s: cannot remove the existing %s", what, path);
 
@@ -124,7 +141,7 @@ int devices_setup(const struct dev_env *env, const struct oci_spec *s)
 				overridden |= STREQ(l->devices[k].path, defaults[i].path);
 			if (overridden)
 				continue;
-			r = make_node(env, defaults[i].path, 'c', defaults[i].maj, defaults[i].min, 0666, 0, 0, "default devices");
+			r = make_node(env, defaults[i].path, 'c', defaults[i].maj, defaults[i].min, 0666, 0, 0, "default devices", false);
 			if (r < 0)
 				return r;
 		}
@@ -143,7 +160,8 @@ int devices_setup(const struct dev_env *env, const struct oci_spec *s)
 		char what[256];
 		snprintf(what, sizeof(what), "%s: %s", env->config, d->jpath);
 		r = make_node(env, d->path, d->type == 'u' ? 'c' : d->type, (unsigned)d->major, (unsigned)d->minor,
-			      d->has_mode ? (mode_t)d->file_mode : 0666, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, what);
+			      d->has_mode ? (mode_t)d->file_mode : 0666, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, what,
+			      true);
 		if (r < 0)
 			return r;
 	}

@@ -325,6 +325,8 @@ static NORETURN void exec_process(struct exec_ctx *x)
 /* The child: join, then fork the process into the container's pid namespace. */
 static NORETURN void exec_child(struct exec_ctx *x)
 {
+	/* process.execCPUAffinity.initial: where the runtime side runs until the cgroup move */
+	XTRY(x, process_exec_affinity(&x->spec->process, true, 0, 0));
 	if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0)
 		exec_fail(x, err_sys(errno, "cannot join the container's namespaces"));
 	close(x->pidfd);
@@ -461,6 +463,8 @@ static int exec_spawn(const struct exec_opts *o, struct exec_run *e)
 		return r;
 	e->pid = m.value;
 	if (e->cg && (r = cg_enter(e->cg, e->pid)) < 0)
+		return r;
+	if ((r = process_exec_affinity(&e->spec->process, false, e->pid, e->st.pid)) < 0)
 		return r;
 	if ((r = process_set_oom_score_adj(e->spec, e->pid)) < 0)
 		return r;

@@ -1,11 +1,13 @@
 #include "sandbox/process.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -217,4 +219,75 @@ int process_set_oom_score_adj(const struct oci_spec *s, pid_t pid)
 			  "CAP_SYS_RESOURCE go; the runtime's own value is %s): ask for %s or more, or run stockade with "
 			  "--host-limits clamp to keep %s with a warning",
 		       s->config_path, val, cur, cur, cur);
+}
+
+int process_cpu_list(const char *list, const char *what, cpu_set_t *set)
+{
+	CPU_ZERO(set);
+	const char *p = list;
+	if (!*p)
+		return err_set(EINVAL, "%s: the CPU list is empty; give CPUs like \"0-3,7\"", what);
+	while (*p) {
+		char *end;
+		errno = 0;
+		unsigned long a = strtoul(p, &end, 10), b;
+		if (end == p || errno || *p == '-' || *p == '+')
+			goto bad;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			const char *q = p + 1;
+			b = strtoul(q, &end, 10);
+			if (end == q || errno || *q == '-' || *q == '+' || b < a)
+				goto bad;
+			p = end;
+		}
+		if (b >= CPU_SETSIZE)
+			return err_set(EINVAL, "%s: CPU %lu is beyond the %d this runtime can address", what, b, CPU_SETSIZE);
+		for (unsigned long c = a; c <= b; c++)
+			CPU_SET(c, set);
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	return 0;
+bad:
+	return err_set(EINVAL, "%s: \"%s\" is not a CPU list like \"0-3,7\"", what, list);
+}
+
+int process_exec_affinity(const struct oci_process *p, bool set_initial, pid_t pid, pid_t init_pid)
+{
+	cpu_set_t set;
+	int r;
+	const char *initial = p->initial_cpu_affinity, *final = p->exec_cpu_affinity;
+	if (initial && !*initial)
+		initial = NULL;
+	if (final && !*final)
+		final = NULL; /* "omitted or empty": the container's default */
+	if (set_initial) {
+		if (!initial)
+			return 0;
+		if ((r = process_cpu_list(initial, "process.execCPUAffinity.initial", &set)) < 0)
+			return r;
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			return err_sys(errno, "process.execCPUAffinity.initial: cannot run on CPUs \"%s\"", initial);
+		return 0;
+	}
+	if (final) {
+		if ((r = process_cpu_list(final, "process.execCPUAffinity.final", &set)) < 0)
+			return r;
+		if (sched_setaffinity(pid, sizeof(set), &set) < 0)
+			return err_sys(errno, "process.execCPUAffinity.final: cannot run on CPUs \"%s\" (are they in the "
+					      "container's cpuset?)", final);
+		return 0;
+	}
+	if (!initial)
+		return 0;
+	/* the process inherited "initial": give it the container's default back */
+	if (sched_getaffinity(init_pid, sizeof(set), &set) < 0)
+		return err_sys(errno, "process.execCPUAffinity: cannot read the CPU affinity of the container's init");
+	if (sched_setaffinity(pid, sizeof(set), &set) < 0)
+		return err_sys(errno, "process.execCPUAffinity: cannot reset the CPU affinity of the new process");
+	return 0;
 }

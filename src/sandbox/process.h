@@ -2,6 +2,7 @@
 #pragma once
 
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -26,3 +27,16 @@ int process_find_exec(const struct oci_process *p, char *out, size_t n);
 int process_chdir(const struct oci_process *p);
 /* Close everything above 2 + preserve_fds that is not close-on-exec, and clear CLOEXEC on preserved fds. */
 int process_prepare_fds(int preserve_fds);
+/*
+ * A CPU list like "0-3,7" (process.execCPUAffinity.initial/final) into set;
+ * what names the field in the error.  An empty list is an error too.
+ */
+int process_cpu_list(const char *list, const char *what, cpu_set_t *set);
+/*
+ * process.execCPUAffinity of an exec'd process, from the runtime side:
+ * set_initial: the calling (runtime) process runs on "initial" before it joins
+ * the container; otherwise pid (now in the container's cgroup) gets "final",
+ * or when "final" is unset but "initial" was set, the affinity of the
+ * container's init (the cgroup's default).  No-op without execCPUAffinity.
+ */
+int process_exec_affinity(const struct oci_process *p, bool set_initial, pid_t pid, pid_t init_pid);
