@@ -257,6 +257,31 @@ static int creation_converse(struct creation *c, const struct create_opts *o)
 	}
 }
 
+static int agent_connect(const struct oci_spec *s, int *out)
+{
+	const char *path = s->linux_.seccomp ? s->linux_.seccomp->listener_path : NULL;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (!path || strlen(path) >= sizeof(sa.sun_path))
+		return err_set(EINVAL, "%s: linux.seccomp.listenerPath: %s", s->config_path,
+			       path ? "longer than a UNIX socket path may be (107 bytes)" : "missing for SCMP_ACT_NOTIFY");
+	memcpy(sa.sun_path, path, strlen(path));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(errno, "socket");
+	int r;
+	do
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int e = errno;
+		close(fd);
+		return err_sys(e, "%s: linux.seccomp.listenerPath: cannot connect to the seccomp agent at %s; start the agent first",
+			       s->config_path, path);
+	}
+	*out = fd;
+	return 0;
+}
+
 static int creation_clone(struct creation *c, const struct create_opts *o)
 {
 	struct init_ctx x = {
@@ -277,10 +302,22 @@ static int creation_clone(struct creation *c, const struct create_opts *o)
 		x.late_cgroupns = (new_flags & CLONE_NEWCGROUP) != 0;
 	}
 	memcpy(x.ns_fds, c->ns_fds, sizeof(x.ns_fds));
+	/* SCMP_ACT_NOTIFY: connect to the agent here, in the runtime's mount
+	 * namespace where listenerPath means what the caller meant; the init
+	 * sends the listener over it once the filter is loaded. */
+	x.seccomp_agent = -1;
+	if (c->has_seccomp && c->seccomp.notify) {
+		int r = agent_connect(c->spec, &x.seccomp_agent);
+		if (r < 0)
+			return r;
+	}
 	/* the init opens exec.fifo relative to this; O_PATH, close-on-exec */
 	x.state_dirfd = openat(c->statefd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (x.state_dirfd < 0)
+	if (x.state_dirfd < 0) {
+		if (x.seccomp_agent >= 0)
+			close(x.seccomp_agent);
 		return err_sys(errno, "open state directory");
+	}
 
 	int pidfd = -1;
 	struct clone_args args = {
@@ -292,6 +329,8 @@ static int creation_clone(struct creation *c, const struct create_opts *o)
 	if (pid < 0) {
 		int e = errno;
 		close(x.state_dirfd);
+		if (x.seccomp_agent >= 0)
+			close(x.seccomp_agent);
 		if (e == ENOSPC || e == EUSERS)
 			return err_sys(e, "cannot create the container's namespaces (the host's namespace limit is reached)");
 		return err_sys(e, "cannot create the container's namespaces");
@@ -308,6 +347,8 @@ static int creation_clone(struct creation *c, const struct create_opts *o)
 		init_main(&x);
 	}
 	close(x.state_dirfd);
+	if (x.seccomp_agent >= 0)
+		close(x.seccomp_agent);
 	close(c->sync[1]);
 	c->sync[1] = -1;
 	c->child = pid;
@@ -603,6 +644,29 @@ static int load_config_copy(int statefd, const struct ctr_state *st, struct oci_
 	return oci_spec_parse(raw, len, "config.json", st->bundle ? st->bundle : "/", out);
 }
 
+/* The init wrote "E<message>" after its go byte: read the message to EOF (its exit closes the fifo). */
+static int start_failed(int fd, const struct ctr_state *st)
+{
+	char msg[PIPE_BUF + 1];
+	size_t len = 0;
+	for (int tries = 0; len < sizeof(msg) - 1 && tries < 100;) {
+		ssize_t got = read(fd, msg + len, sizeof(msg) - 1 - len);
+		if (got > 0) {
+			len += (size_t)got;
+		} else if (got == 0) {
+			break;
+		} else if (errno == EAGAIN) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			poll(&p, 1, 10);
+			tries++;
+		} else if (errno != EINTR) {
+			break;
+		}
+	}
+	msg[len] = '\0';
+	return err_set(EIO, "container \"%s\" did not start: %s", st->id, len ? msg : "its init failed");
+}
+
 static int wait_fifo(int statefd, const struct ctr_state *st)
 {
 	_cleanup_close_ int fd = openat(statefd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -617,6 +681,8 @@ static int wait_fifo(int statefd, const struct ctr_state *st)
 		if (n > 0) {
 			char b;
 			ssize_t got = read(fd, &b, 1);
+			if (got == 1 && started && b == 'E')
+				return start_failed(fd, st);
 			if (got == 1) {
 				started = true;
 				continue;

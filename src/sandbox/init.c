@@ -1,6 +1,7 @@
 #include "sandbox/init.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,12 +35,27 @@
 extern char **environ;
 
 /* Report the failure to the parent and die.  Our stderr is the container's. */
+/*
+ * exec.fifo once `start` has read our go byte: a failure from then on (a
+ * startContainer hook, seccomp, the identity) is written to it as "E<message>"
+ * so that `start` fails with it, as the spec's lifecycle step 7 asks.
+ */
+static int start_fifo = -1;
+
 static NORETURN void fail(struct init_ctx *x, int r)
 {
-	if (x->sync_fd >= 0)
+	if (x->sync_fd >= 0) {
 		sync_send(x->sync_fd, SYNC_ERROR, r, err_msg(), -1);
-	else
+	} else {
 		dprintf(STDERR_FILENO, "stockade: %s\n", err_msg());
+		if (start_fifo >= 0) {
+			char buf[PIPE_BUF];
+			int n = snprintf(buf, sizeof(buf), "E%s", err_msg());
+			/* one write of at most PIPE_BUF bytes: atomic; `start` reads to EOF */
+			if (write(start_fifo, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1) < 0)
+				dprintf(STDERR_FILENO, "stockade: cannot report the failure to start: %s\n", strerror(errno));
+		}
+	}
 	_exit(1);
 }
 
@@ -66,6 +82,67 @@ static char *state_json(const struct init_ctx *x, const char *status, pid_t pid)
 	char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return out;
+}
+
+/*
+ * config-linux.md#containerprocessstate: one message to the seccomp agent,
+ * the JSON state with the listener fd in SCM_RIGHTS, then close.
+ */
+static int send_to_agent(const struct init_ctx *x, int listener, pid_t host_pid)
+{
+	const struct oci_seccomp *sc = x->spec->linux_.seccomp;
+	char *st = state_json(x, "created", host_pid);
+	json_object *meta = json_object_new_string(sc && sc->listener_metadata ? sc->listener_metadata : "");
+	char *msg = NULL;
+	int n = asprintf(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":%s,\"state\":%s}",
+			 OCI_SPEC_VERSION, (int)host_pid, json_object_to_json_string(meta), st);
+	json_object_put(meta);
+	free(st);
+	if (n < 0)
+		return err_sys(ENOMEM, "seccomp agent message");
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = { .iov_base = msg, .iov_len = (size_t)n };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &listener, sizeof(int));
+	ssize_t w;
+	do
+		w = sendmsg(x->seccomp_agent, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	int e = errno;
+	free(msg);
+	if (w != n)
+		return err_sys(w < 0 ? e : EPIPE, "linux.seccomp.listenerPath %s: cannot send the container process state to the seccomp agent",
+			       sc && sc->listener_path ? sc->listener_path : "?");
+	return 0;
+}
+
+/* Install the filter; with SCMP_ACT_NOTIFY, hand the listener to the agent and drop our copies. */
+static void install_seccomp(struct init_ctx *x, pid_t host_pid)
+{
+	int listener = -1;
+	int r = seccomp_install(x->seccomp, &listener);
+	if (r < 0)
+		fail(x, err_sys(r, "cannot load the seccomp filter"));
+	if (listener >= 0) {
+		if (x->seccomp_agent < 0)
+			fail(x, err_set(EINVAL, "internal error: SCMP_ACT_NOTIFY without a connection to the agent"));
+		r = send_to_agent(x, listener, host_pid);
+		close(listener);
+		if (r < 0)
+			fail(x, r);
+	}
+	if (x->seccomp_agent >= 0) {
+		close(x->seccomp_agent);
+		x->seccomp_agent = -1;
+	}
 }
 
 static pid_t wait_go(struct init_ctx *x)
@@ -273,7 +350,7 @@ static NORETURN void stage2(struct init_ctx *x, pid_t host_pid)
 	const struct oci_spec *s = x->spec;
 	const struct oci_process *p = &s->process;
 	char exec_path[PATH_MAX];
-	int rootfd = -1, r;
+	int rootfd = -1;
 
 	if ((x->clone_flags | x->unshare_flags) & CLONE_NEWUSER)
 		become_root_in_userns();
@@ -337,13 +414,13 @@ static NORETURN void stage2(struct init_ctx *x, pid_t host_pid)
 		err_sys(errno, "cannot write exec.fifo");
 		fail(x, -1);
 	}
+	start_fifo = hi;
 	close(x->state_dirfd);
 
 	/* From here on, errors go to the container's stderr. */
 	bool early_seccomp = x->seccomp && !p->no_new_privileges;
-	int listener = -1;
-	if (early_seccomp && (r = seccomp_install(x->seccomp, &listener)) < 0)
-		fail(x, err_sys(r, "cannot load the seccomp filter"));
+	if (early_seccomp)
+		install_seccomp(x, host_pid);
 	TRY(x, caps_apply_identity(p, x->last_cap));
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(x, err_sys(errno, "cannot set no_new_privs"));
@@ -355,8 +432,8 @@ static NORETURN void stage2(struct init_ctx *x, pid_t host_pid)
 	}
 	umask(p->user.has_umask ? (mode_t)p->user.umask : 022);
 	TRY(x, process_prepare_fds(x->preserve_fds));
-	if (x->seccomp && !early_seccomp && (r = seccomp_install(x->seccomp, &listener)) < 0)
-		fail(x, err_sys(r, "cannot load the seccomp filter"));
+	if (x->seccomp && !early_seccomp)
+		install_seccomp(x, host_pid);
 
 	execve(exec_path, (char *const *)p->args, p->n_env ? (char *const *)p->env : (char *const[]){ NULL });
 	dprintf(STDERR_FILENO, "stockade: cannot execute %s: %s\n", exec_path, strerror(errno));

@@ -47,6 +47,7 @@ struct init_ctx {
 	const struct cgroup *cg;
 	const char *state_json; /* for startContainer/createContainer hooks ("creating"/"created") */
 	const struct secrets *secrets; /* io.stockade.secrets, read by the runtime; may be NULL */
+	int seccomp_agent;      /* connected to linux.seccomp.listenerPath (SCMP_ACT_NOTIFY), or -1 */
 };
 
 /* Runs in the child; never returns. */

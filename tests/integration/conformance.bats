@@ -319,7 +319,6 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 }
 
 @test "runtime.md#lifecycle step 7: start exits non-zero when a startContainer hook fails" {
-  skip "known gap: start reports success; the fix is in src/sandbox/init.c + container.c (docs/conformance.md)"
   cfg '.hooks.startContainer = [{"path": "/bin/false"}]'
   args sleep 60
   stk create --bundle "$BUNDLE" "$ID"
@@ -816,4 +815,40 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   [ "$status" -eq 1 ]
   [[ "$output" == *"process.execCPUAffinity.final"* ]]
   stk delete --force "$ID"
+}
+
+# config-linux.md#seccomp (SCMP_ACT_NOTIFY, listenerPath, listenerMetadata) and
+# #containerprocessstate: the agent gets one message on a fresh connection, the
+# state as JSON with the listener fd in SCM_RIGHTS, then the connection closes.
+@test "config-linux.md#containerprocessstate: SCMP_ACT_NOTIFY hands the listener and the state to the agent at listenerPath" {
+  local agent=$(dirname "$STOCKADE")/tests/seccompagent sock=$BATS_TEST_TMPDIR/agent.sock out=$BATS_TEST_TMPDIR/agent.out
+  [ -x "$agent" ] || skip "build/tests/seccompagent not built"
+  "$agent" "$sock" "$out" 3>&- &
+  local apid=$!
+  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+  cfg --arg s "$sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s, "listenerMetadata": "meta-42",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+  args sh -c 'mkdir /tmp/d; echo "rc=$?"; [ -d /tmp/d ] && echo made || echo absent'
+  run stk run --bundle "$BUNDLE" "$ID"
+  for _ in $(seq 100); do kill -0 "$apid" 2>/dev/null || break; sleep 0.05; done
+  kill "$apid" 2>/dev/null || true
+  wait "$apid" || true
+  [ "$status" -eq 0 ]
+  # the agent answered EPERM, so the directory was never made
+  [[ "$output" == *"rc=1"* ]]
+  [[ "$output" == *"absent"* ]]
+  head -1 "$out" | jq -e --arg id "$ID" '.ociVersion and .fds == ["seccompFd"] and .metadata == "meta-42"
+        and .state.id == $id and (.pid > 0) and .state.bundle != null'
+  grep -qx "fds 1" "$out"
+  grep -qx "closed yes" "$out"
+  grep -qE "^syscall (83|258)$" "$out"
+}
+
+@test "config-linux.md#seccomp: an agent that is not listening fails create, naming listenerPath; nothing is left" {
+  cfg --arg s "$BATS_TEST_TMPDIR/nobody.sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s,
+        "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+  run stk create --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"linux.seccomp.listenerPath"*"nobody.sock"*"start the agent first"* ]]
+  [ ! -e "$ROOT/$ID" ]
 }
