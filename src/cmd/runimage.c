@@ -454,8 +454,16 @@ int cmd_ps_list(struct globals *g, int argc, char **argv)
 				for (size_t k = 0; k < json_object_array_length(ports); k++)
 					snprintf(pbuf + strlen(pbuf), sizeof(pbuf) - strlen(pbuf), "%s%s", k ? "," : "",
 						 json_object_get_string(json_object_array_get_idx(ports, k)));
-			printf("%-20s %-40s %-14s %-28s %s\n", mstr(m, "name"), mstr(m, "image"), status, pbuf,
-			       mstr(m, "created"));
+			/* a pinned reference is shown as name@sha256:<12 hex>, as `images` shortens digests (json has it whole) */
+			char img[300];
+			const char *ref = mstr(m, "image"), *at = strstr(ref, "@sha256:");
+			if (at && strlen(at) > 8 + 12)
+				snprintf(img, sizeof(img), "%.*s@sha256:%.12s", (int)(at - ref), ref, at + 8);
+			else
+				snprintf(img, sizeof(img), "%s", ref);
+			char created[20];
+			snprintf(created, sizeof(created), "%s", mstr(m, "created")); /* to the second: 2026-12-03T03:17:15 */
+			printf("%-20s %-40s %-14s %-28s %s\n", mstr(m, "name"), img, status, pbuf, created);
 		}
 	}
 	json_object_put(list);
