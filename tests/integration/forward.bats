@@ -25,7 +25,9 @@ setup() {
 }
 
 teardown() {
-  stop_fwd || true
+  local fwdrc=0
+  # fwdtest must stop cleanly (exit 0; under ASan also no leak or error)
+  stop_fwd || { fwdrc=1; echo "fwdtest failed: $(cat "$BATS_TEST_TMPDIR/fwd.err")" >&2; }
   local p
   for p in $NSPIDS; do
     kill -9 "$p" 2>/dev/null || true
@@ -36,6 +38,7 @@ teardown() {
     [ ! -e "/proc/$p/ns/net" ] || { echo "netns of $p still there" >&2; return 1; }
   done
   teardown_common
+  [ "$fwdrc" -eq 0 ]
 }
 
 # in_ns CMD...: run CMD in a new network namespace with lo up; NSPID is its pid
