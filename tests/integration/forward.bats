@@ -283,3 +283,51 @@ print(got.get("a", b"") == b"echo:" + b"a" * 1000, got.get("b", b"") == b"echo:"
   [ "$(echo "$output" | grep -c .)" -eq 1 ]
   echo "$output" | grep -q "\[::1\]:$PORT "
 }
+
+@test "forward: a flood of connections is capped (fds stay bounded) and service resumes after it" {
+  [ -n "$PY" ] || skip "python3 needed"
+  # a server that greets and then holds every connection open (no fork per client)
+  in_ns "$PY" -c '
+import socket
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 9100)); l.listen(4096); held = []
+while True:
+    c, _ = l.accept(); c.sendall(b"hi\n"); held.append(c)
+'
+  start_fwd "$PORT:9100"
+  run "$PY" -c '
+import resource, socket, sys, time, os
+port, fwd = int(sys.argv[1]), sys.argv[2]
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard), hard))
+socks = []
+for i in range(1300):
+    s = socket.socket(); s.setblocking(False)
+    try: s.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+    socks.append(s)
+time.sleep(2)
+nfd = len(os.listdir("/proc/%s/fd" % fwd))
+print("fds", nfd)
+for s in socks: s.close()
+time.sleep(1)
+for attempt in range(50):
+    c = socket.create_connection(("127.0.0.1", port)); c.settimeout(5)
+    try:
+        d = c.recv(10)
+    except OSError:
+        d = b""
+    c.close()
+    if d: print("after", d.decode().strip()); break
+    time.sleep(0.2)
+' "$PORT" "$FWDPID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  local nfd
+  nfd=$(echo "$output" | awk '/^fds/ {print $2}')
+  # 1024 connections x 2 fds + the listener, epoll, namespaces, stdio
+  [ "$nfd" -le 2070 ]
+  [ "$nfd" -ge 1000 ] # it did serve many at once
+  [[ "$output" == *"after hi"* ]]
+  kill -0 "$FWDPID"
+}
