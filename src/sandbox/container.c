@@ -567,6 +567,7 @@ static int do_create(const char *root, const struct create_opts *o, struct creat
 		return err_sys(errno, "socketpair");
 	if ((r = creation_clone(c, o)) < 0)
 		return r;
+	secrets_free(&c->secrets); /* the init has its own copy now; ours is wiped */
 	if ((r = creation_converse(c, o)) < 0)
 		return r;
 

@@ -28,6 +28,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		if (fwd_parse(argv[i + 2], &p[i]) < 0) {
 			fprintf(stderr, "fwdtest: %s\n", err_msg());
+			free(p);
 			return 2;
 		}
 	}
@@ -36,10 +37,13 @@ int main(int argc, char **argv)
 	int ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0) {
 		fprintf(stderr, "fwdtest: %s: %s\n", path, strerror(errno));
+		free(p);
 		return 1;
 	}
 	if (fwd_bind(p, n) < 0) {
 		fprintf(stderr, "fwdtest: %s\n", err_msg());
+		close(ns);
+		free(p);
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++) {
