@@ -176,36 +176,39 @@ static pid_t state_pid(const char *root, const char *id)
 	return p;
 }
 
-/* Foreground with ports: a thread waits for the init to run, then forwards. */
-struct fg_fwd {
-	const struct monitor_spec *m;
-	struct fwd_thread f;
-	int stop[2];
-};
-
-static void *fg_fwd_main(void *arg)
+/*
+ * Foreground with ports: a forked process waits for the init to run, then
+ * forwards until we close its pipe.  Not a thread: the runtime clones the
+ * container's init with clone3 (no atfork handlers), which must happen in a
+ * single-threaded process, and signal forwarding needs every signal to reach
+ * the one thread that blocked them into its signalfd.
+ */
+static NORETURN void fg_forwarder(const struct monitor_spec *m, int stop_fd)
 {
-	struct fg_fwd *g = arg;
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	signal(SIGINT, SIG_IGN); /* ^C is for the container (the parent forwards it) */
+	signal(SIGQUIT, SIG_IGN);
 	pid_t pid = 0;
 	for (int i = 0; i < 20000 && pid <= 0; i++) {
-		struct pollfd p = { .fd = g->stop[0], .events = POLLIN };
+		struct pollfd p = { .fd = stop_fd, .events = POLLIN };
 		if (poll(&p, 1, 1) > 0)
-			return NULL;
-		pid = state_pid(g->m->root, g->m->co.id);
+			_exit(0);
+		pid = state_pid(m->root, m->co.id);
 	}
 	if (pid <= 0)
-		return NULL;
+		_exit(0);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
 	int ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0) {
 		log_error("cannot open %s: %s; published ports are not forwarded", path, strerror(errno));
-		return NULL;
+		_exit(1);
 	}
-	if (serve(g->m->ports, g->m->nports, ns, g->stop[0]) < 0)
+	if (serve(m->ports, m->nports, ns, stop_fd) < 0) {
 		log_error("the port forwarder stopped: %s", err_msg());
-	close(ns);
-	return NULL;
+		_exit(1);
+	}
+	_exit(0);
 }
 
 int monitor_foreground(const struct monitor_spec *m, int *code)
@@ -217,25 +220,33 @@ int monitor_foreground(const struct monitor_spec *m, int *code)
 			close(nul);
 		}
 	}
-	struct fg_fwd g = { .m = m, .stop = { -1, -1 } };
-	pthread_t t;
-	bool fwd = false;
+	int stop[2] = { -1, -1 };
+	pid_t fwd = 0;
 	if (m->nports) {
-		if (pipe2(g.stop, O_CLOEXEC) < 0)
+		if (pipe2(stop, O_CLOEXEC) < 0)
 			return err_sys(errno, "pipe");
-		int r = pthread_create(&t, NULL, fg_fwd_main, &g);
-		if (r) {
-			close(g.stop[0]);
-			close(g.stop[1]);
-			return err_sys(r, "cannot start the port forwarder");
+		fflush(NULL);
+		fwd = fork();
+		if (fwd < 0) {
+			int e = errno;
+			close(stop[0]);
+			close(stop[1]);
+			return err_sys(e, "cannot start the port forwarder");
 		}
-		fwd = true;
+		if (fwd == 0) {
+			close(stop[1]);
+			fg_forwarder(m, stop[0]);
+		}
+		close(stop[0]);
+		/* the forwarder holds the listening sockets now: ours would keep the ports bound after it is gone */
+		fwd_close(m->ports, m->nports);
 	}
 	int r = container_run(m->root, &m->co, false, code);
-	if (fwd) {
-		close(g.stop[1]);
-		pthread_join(t, NULL);
-		close(g.stop[0]);
+	if (fwd > 0) {
+		close(stop[1]);
+		/* container_run reaps what it may as a subreaper; ECHILD then means it is gone already */
+		while (waitpid(fwd, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
 	return r;
 }

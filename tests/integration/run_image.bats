@@ -333,7 +333,8 @@ free_port() {
   r run --name "$N" -p "127.0.0.1:$P:8080" localhost/stk-run:1 busybox httpd -f -p 8080 -h /etc &
   for i in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$P/passwd" && break; sleep 0.1; done
   run -0 curl -sf "http://127.0.0.1:$P/group"
-  run -0 r stop "$N"
+  run r stop "$N"
+  [ "$status" -eq 0 ] || { echo "stop: $output" >&2; false; }
   wait
   nothing_left
 }
