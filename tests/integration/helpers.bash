@@ -68,7 +68,10 @@ teardown_common() {
   # an engine's parent cgroups a test left behind (podman's libpod_parent, docker's docker)
   local eng
   eng=$(engine_cgroups)
-  [ "$eng" = "${ENGINE_CGROUPS_BEFORE-$eng}" ] || leftovers+="engine cgroups: $eng "
+  # only new ones count: one that existed before (an engine started by setup_file) may go away during the test
+  local new_eng
+  new_eng=$(comm -13 <(printf '%s\n' "${ENGINE_CGROUPS_BEFORE-$eng}" | sed '/^$/d') <(printf '%s\n' "$eng" | sed '/^$/d'))
+  [ -z "$new_eng" ] || leftovers+="engine cgroups: $new_eng "
   local now
   now=$(mount_count)
   [ "$now" -le "${MOUNTS_BEFORE:-$now}" ] || leftovers+="mounts under $BATS_TEST_TMPDIR: $(grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo | cut -d' ' -f5 | tr '\n' ' ') "
