@@ -72,6 +72,9 @@ setup() {
 
 teardown() {
   [ -z "${HTTPD_PID:-}" ] || { kill "$HTTPD_PID" 2>/dev/null; wait "$HTTPD_PID" 2>/dev/null || true; }
+  # containers `run IMAGE` started (the end-to-end test): remove them even when the test failed
+  local n
+  for n in $(ls "$ROOT/.run" 2>/dev/null); do "$STOCKADE" --root "$ROOT" rm -f "$n" >/dev/null 2>&1 || true; done
   rm -rf "$T"
   teardown_common
 }
@@ -323,4 +326,44 @@ blob_gets() { grep -c "\"GET /v2/[^ ]*/blobs/" "$REG_DIR/registry.log" || true; 
   [[ "$output" == *"lowercase"* ]]
   run -1 img pull --auth-file /nonexistent/config.json "$AREG/private/bb:v1"
   [[ "$output" == *"--auth-file /nonexistent/config.json"* ]]
+}
+
+# Issue 6's whole path against the real registry, under the default policy
+# (restricted, enforce): pull by tag, run by the pinned digest as a non-root
+# user, publish the test httpd on 127.0.0.1 only, pass a secret as a file.
+@test "end to end: pull by tag, run by digest under the restricted policy, -p on 127.0.0.1 only, a secret file" {
+  printf 'level: restricted\nmode: enforce\n' > "$BATS_TEST_TMPDIR/policy.yaml"
+  S() { "$STOCKADE" --store "$T" --root "$ROOT" --policy "$BATS_TEST_TMPDIR/policy.yaml" "$@"; }
+  run -0 S pull "$REG/web:v1"
+  pinned=${lines[-1]}
+  [ "$pinned" = "$REG/web@$(layout_digest "$IMG/web")" ]
+  # the tag is refused (STK501) with the pinned reference as the fix
+  run -1 S run --rm -u 65534 "$REG/web:v1" true
+  [[ "$output" == *STK501* ]]
+  [[ "$output" == *"$pinned"* ]]
+  # the image's Cmd is the test httpd on :8080 inside; published on 127.0.0.1 by default
+  P=$(free_port)
+  printf 'tok-%s\n' "$RANDOM$RANDOM" > "$BATS_TEST_TMPDIR/token"
+  run -0 S run -d --name web -u 65534 -p "$P:8080" --secret "token=$BATS_TEST_TMPDIR/token" "$pinned"
+  for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$P/index.html" && break; sleep 0.1; done
+  run -0 curl -sf "http://127.0.0.1:$P/index.html"
+  [ "$output" = "hello from stockade's test image" ]
+  [ "$(ss -Htln "sport = :$P" | awk '{print $4}')" = "127.0.0.1:$P" ]
+  local ext
+  ext=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1)
+  if [ -n "$ext" ]; then
+    run curl -s -m 2 "http://$ext:$P/index.html"
+    [ "$status" -ne 0 ]
+  fi
+  # the secret: a 0400 file of uid 65534 on a read-only tmpfs, in no process's environment
+  run -0 S run --rm -u 65534 --secret "token=$BATS_TEST_TMPDIR/token" "$pinned" \
+    sh -c 'stat -c "%a %u" /run/secrets/token; cat /run/secrets/token; tr "\0" "\n" < /proc/1/environ | grep -c tok- || true'
+  [ "${lines[0]}" = "400 65534" ]
+  [ "${lines[1]}" = "$(cat "$BATS_TEST_TMPDIR/token")" ]
+  [ "${lines[2]}" = 0 ]
+  # --rm is the default: once stopped, the record, the container and the forwarder are gone
+  run -0 S stop web
+  for _ in $(seq 50); do [ -z "$(ls "$ROOT/.run" 2>/dev/null)" ] && break; sleep 0.1; done
+  [ -z "$(ls "$ROOT/.run" 2>/dev/null)" ]
+  ! ss -Htln "sport = :$P" | grep -q .
 }
