@@ -12,12 +12,28 @@
 #include "cmd/cli.h"
 #include "image/image.h"
 #include "image/prune.h"
+#include "policy/policy.h"
 #include "util/err.h"
 #include "util/macros.h"
 
 static int open_store(struct globals *g, struct img_store *s)
 {
 	return img_store_open(img_store_path(g->store), s);
+}
+
+/*
+ * What the node policy says about unpacking (images.keep_setuid).  The policy
+ * is loaded the way create loads it and fails closed: a policy that cannot be
+ * read stops the command before anything is stored.
+ */
+static int unpack_opts_from_policy(struct globals *g, const char *what, struct img_unpack_opts *u)
+{
+	struct policy *pol = cli_load_policy(g, what);
+	if (!pol)
+		return -EINVAL;
+	u->keep_setuid = pol->keep_setuid;
+	policy_free(pol);
+	return 0;
 }
 
 int cmd_load(struct globals *g, int argc, char **argv)
@@ -36,6 +52,11 @@ int cmd_load(struct globals *g, int argc, char **argv)
 		cli_usage_error("load", "expected one FILE or DIR, found %d arguments", npos);
 		return EXIT_USAGE;
 	}
+	struct img_unpack_opts u = { 0 };
+	if (unpack_opts_from_policy(g, "load", &u) < 0) {
+		free(pos);
+		return 1;
+	}
 	struct img_store s;
 	char **pinned = NULL;
 	if ((r = open_store(g, &s)) == 0)
@@ -44,7 +65,7 @@ int cmd_load(struct globals *g, int argc, char **argv)
 	for (size_t i = 0; r == 0 && pinned && pinned[i]; i++) {
 		const char *at = strrchr(pinned[i], '@');
 		_cleanup_free_ char *root = NULL;
-		if ((r = img_rootfs(&s, at ? at + 1 : pinned[i], NULL, &root)) < 0)
+		if ((r = img_rootfs(&s, at ? at + 1 : pinned[i], &u, &root)) < 0)
 			r = err_ctx(r, "load %s", pos[0]);
 	}
 	free(pos);
@@ -279,8 +300,14 @@ int cmd_pull(struct globals *g, int argc, char **argv)
 		cli_usage_error("pull", "expected one image reference, found %d arguments", npos);
 		return EXIT_USAGE;
 	}
+	struct img_unpack_opts u = { 0 };
+	if (unpack_opts_from_policy(g, "pull", &u) < 0) {
+		free(pos);
+		strv_free(&insecure);
+		return 1;
+	}
 	struct img_pull_opts o = { .insecure_registries = insecure.v, .auth_file = auth_file, .quiet = quiet,
-				   .progress = !quiet && isatty(STDERR_FILENO) };
+				   .progress = !quiet && isatty(STDERR_FILENO), .unpack = &u };
 	struct img_store s;
 	struct img_ref ref;
 	char digest[IMG_DIGEST_LEN + 1];

@@ -142,7 +142,8 @@ static int find_image(struct run_ctx *c, struct img_image *img)
 	c->store_open = true;
 	r = img_resolve(&c->store, c->o.image, c->digest);
 	if (r == -ENOENT) {
-		struct img_pull_opts po = { .progress = isatty(2) };
+		struct img_unpack_opts u = { .keep_setuid = c->pol && c->pol->keep_setuid };
+		struct img_pull_opts po = { .progress = isatty(2), .unpack = &u };
 		r = img_pull(&c->store, c->o.image, &po, c->digest);
 		if (r < 0)
 			return err_ctx(r, "image %s is not in the store (%s), and pulling it failed", c->ref, c->store.root);
@@ -152,7 +153,8 @@ static int find_image(struct run_ctx *c, struct img_image *img)
 	snprintf(c->pinned, sizeof(c->pinned), "%s@%s", ref.name[0] ? ref.name : c->o.image, c->digest);
 	if ((r = img_image_load(&c->store, c->digest, &c->a, img)) < 0)
 		return r;
-	return img_rootfs(&c->store, c->digest, NULL, &c->rootfs);
+	struct img_unpack_opts u = { .keep_setuid = c->pol && c->pol->keep_setuid };
+	return img_rootfs(&c->store, c->digest, &u, &c->rootfs);
 }
 
 /*
@@ -264,6 +266,11 @@ int cmd_run_image(struct globals *g, int argc, char **argv)
 	char init_path[4096] = "";
 	if (r == 0 && c.o.init)
 		r = find_init(g, init_path, sizeof(init_path));
+	/* the policy first: it also says how an image not yet unpacked is unpacked (images.keep_setuid) */
+	if (r == 0 && !(c.pol = cli_load_policy(g, c.o.name ? c.o.name : "stockade run"))) {
+		ctx_free(&c, true);
+		return 1;
+	}
 	struct img_image img;
 	if (r == 0)
 		r = find_image(&c, &img);
@@ -272,12 +279,6 @@ int cmd_run_image(struct globals *g, int argc, char **argv)
 	if (r == 0 && c.o.writable_rootfs)
 		log_warn("--writable-rootfs: the image's root in the store (%s) is shared by every container of this "
 			 "image and is written in place", c.rootfs);
-	char what[128];
-	snprintf(what, sizeof(what), "container \"%s\"", c.name);
-	if (r == 0 && !(c.pol = cli_load_policy(g, what))) {
-		ctx_free(&c, true);
-		return 1;
-	}
 	if (r == 0 && c.nports && (r = fwd_bind(c.ports, c.nports)) == 0)
 		c.ports_bound = true;
 	if (r < 0) {

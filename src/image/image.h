@@ -182,6 +182,7 @@ struct img_pull_opts {
 	const char **insecure_registries; /* plain HTTP allowed for these hosts (NULL-terminated); loopback always */
 	const char *auth_file;            /* NULL: $DOCKER_CONFIG/config.json, else ~/.docker/config.json */
 	bool progress;                    /* a progress display on stderr (the caller checks isatty) */
+	const struct img_unpack_opts *unpack; /* NULL: defaults (setuid bits stripped) */
 	bool quiet;
 };
 /*

@@ -173,7 +173,7 @@ int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o
 	struct stat st;
 	snprintf(rootfs, sizeof(rootfs), "rootfs/%s", mdigest + 7);
 	rootfs_existed = fstatat(s->fd, rootfs, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	if ((r = img_rootfs(s, mdigest, NULL, &path)) < 0) {
+	if ((r = img_rootfs(s, mdigest, o ? o->unpack : NULL, &path)) < 0) {
 		r = err_ctx(r, "pull %s", ref);
 		goto out;
 	}

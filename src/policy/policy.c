@@ -481,9 +481,23 @@ static int set_require_digest(struct pctx *c, const char *path, yaml_node_t *v, 
 	return 0;
 }
 
+static int set_keep_setuid(struct pctx *c, const char *path, yaml_node_t *v, void *obj)
+{
+	char b[96];
+	int t = yamlr_bool(v);
+
+	(void)obj;
+	if (t < 0)
+		return perr(c, v, path, "expected true or false (found %s); write keep_setuid: false",
+			    found(v, b, sizeof(b)));
+	c->p->keep_setuid = t;
+	return 0;
+}
+
 static int set_images(struct pctx *c, const char *path, yaml_node_t *v, void *obj)
 {
-	static const struct field f[] = { { "registries", set_registries }, { "require_digest", set_require_digest } };
+	static const struct field f[] = { { "registries", set_registries }, { "require_digest", set_require_digest },
+					  { "keep_setuid", set_keep_setuid } };
 	return walk_section(c, path, v, f, ARRAY_SIZE(f), obj, "images: {require_digest: true}");
 }
 
@@ -922,6 +936,7 @@ void policy_print(FILE *out, const struct policy *p)
 	fputs("images:\n  registries: ", out);
 	put_str_list(out, p->registries, p->n_registries, true);
 	fprintf(out, "  require_digest: %s\n", p->require_digest ? "true" : "false");
+	fprintf(out, "  keep_setuid: %s\n", p->keep_setuid ? "true" : "false");
 	if (!p->n_exemptions)
 		fputs("exemptions: []\n", out);
 	else
@@ -987,6 +1002,10 @@ static const char default_text[] =
 	"  registries: []\n"
 	"  # true: every image must be pinned by an @sha256: digest, at every level.\n"
 	"  require_digest: false\n"
+	"  # true: setuid/setgid bits in image layers survive unpacking (pull, load, the\n"
+	"  # first run of an image).  false strips them: no_new_privs already makes them\n"
+	"  # inert, and an image root without them cannot be turned against a host user.\n"
+	"  keep_setuid: false\n"
 	"\n"
 	"# Workloads for which some rules are not enforced, or another level applies.\n"
 	"# Every condition under match must hold; a reason is required.\n"

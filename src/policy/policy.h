@@ -49,6 +49,7 @@ struct policy {
 	const char **registries;   /* images.registries */
 	size_t n_registries;
 	bool require_digest;       /* images.require_digest */
+	bool keep_setuid;          /* images.keep_setuid: setuid/setgid bits survive unpacking (default false) */
 	struct policy_exemption *exemptions;
 	size_t n_exemptions;
 };

@@ -197,3 +197,28 @@ oci_layout() {
   [ ! -u "$R/su" ]
   [[ "$output" == *"skipped"* ]]
 }
+
+# Issue 6: setuid bits are kept only where the policy allows (images.keep_setuid).
+@test "setuid and setgid bits are stripped when unpacking unless the policy keeps them" {
+  local src=$BATS_TEST_TMPDIR/suid
+  mkdir -p "$src/bin"
+  printf '#!/bin/sh\n' > "$src/bin/su-like"
+  printf '#!/bin/sh\n' > "$src/bin/sg-like"
+  chmod 4755 "$src/bin/su-like"
+  chmod 2755 "$src/bin/sg-like"
+  "$BATS_TEST_DIRNAME/../lib/mkimage.sh" "$BATS_TEST_TMPDIR/suidimg" 1 --layer "$src" >/dev/null
+  run -0 img load "$BATS_TEST_TMPDIR/suidimg"
+  d=$(pinned_digest "$output")
+  [ "$(stat -c %a "$T/rootfs/${d#sha256:}/bin/su-like")" = 755 ]
+  [ "$(stat -c %a "$T/rootfs/${d#sha256:}/bin/sg-like")" = 755 ]
+  img rmi "localhost/suidimg:1" >/dev/null
+  printf 'level: restricted\nimages:\n  keep_setuid: true\n' > "$BATS_TEST_TMPDIR/policy.yaml"
+  run -0 "$STOCKADE" --store "$T" --policy "$BATS_TEST_TMPDIR/policy.yaml" load "$BATS_TEST_TMPDIR/suidimg"
+  [ "$(stat -c %a "$T/rootfs/${d#sha256:}/bin/su-like")" = 4755 ]
+  [ "$(stat -c %a "$T/rootfs/${d#sha256:}/bin/sg-like")" = 2755 ]
+  # a policy that cannot be read stops load before anything is stored (fail closed)
+  img rmi "localhost/suidimg:1" >/dev/null
+  run -1 "$STOCKADE" --store "$T" --policy "$BATS_TEST_TMPDIR/missing.yaml" load "$BATS_TEST_TMPDIR/suidimg"
+  [[ "$output" == *missing.yaml* ]]
+  [ -z "$(ls "$T/rootfs" 2>/dev/null)" ]
+}

@@ -79,6 +79,7 @@ static void assert_policy_equal(const struct policy *a, const struct policy *b)
 	assert_strs_equal(a->mount_allow, a->n_mount_allow, b->mount_allow, b->n_mount_allow);
 	assert_strs_equal(a->registries, a->n_registries, b->registries, b->n_registries);
 	assert_int_equal(a->require_digest, b->require_digest);
+	assert_int_equal(a->keep_setuid, b->keep_setuid);
 	assert_int_equal(a->n_exemptions, b->n_exemptions);
 	for (size_t i = 0; i < a->n_exemptions; i++) {
 		const struct policy_exemption *x = &a->exemptions[i], *y = &b->exemptions[i];
@@ -111,6 +112,7 @@ static void test_defaults(void **st)
 	assert_int_equal(p->n_mount_allow, 0);
 	assert_int_equal(p->n_registries, 0);
 	assert_false(p->require_digest);
+	assert_false(p->keep_setuid);
 	assert_int_equal(p->n_exemptions, 0);
 	policy_free(p);
 }
@@ -136,6 +138,7 @@ static const char full_text[] =
 	"images:\n"
 	"  registries: [\"registry.example.com/\", \"ghcr.io/acme/\"]\n"
 	"  require_digest: true\n"
+	"  keep_setuid: true\n"
 	"exemptions:\n"
 	"  - match:\n"
 	"      annotation: \"io.kubernetes.cri.sandbox-namespace=kube-system\"\n"
@@ -173,6 +176,7 @@ static void test_full_file(void **st)
 	assert_int_equal(p->n_registries, 2);
 	assert_string_equal(p->registries[1], "ghcr.io/acme/");
 	assert_true(p->require_digest);
+	assert_true(p->keep_setuid);
 	assert_int_equal(p->n_exemptions, 2);
 	const struct policy_exemption *e = &p->exemptions[0];
 	assert_string_equal(e->annotation_key, "io.kubernetes.cri.sandbox-namespace");
@@ -185,7 +189,7 @@ static void test_full_file(void **st)
 	assert_true(e->has_level);
 	assert_int_equal(e->level, LEVEL_PRIVILEGED);
 	assert_string_equal(e->reason, "postgres drops to uid 999 itself");
-	assert_int_equal(e->line, 22);
+	assert_int_equal(e->line, 23);
 	e = &p->exemptions[1];
 	assert_string_equal(e->annotation_key, "stockade.io/ci");
 	assert_null(e->annotation_value);
@@ -251,6 +255,7 @@ static void test_errors_name_line_and_key(void **st)
 	parse_err("user:\n  min_uid: 100000\n", 2, "user.harden_to: uid 65534 is below user.min_uid 100000", NULL);
 	parse_err("mounts:\n  allow: [srv/app]\n", 2, "mounts.allow[0]: \"srv/app\" is not an absolute path", NULL);
 	parse_err("images:\n  require_digest: maybe\n", 2, "images.require_digest: expected true or false", NULL);
+	parse_err("images:\n  keep_setuid: 1x\n", 2, "images.keep_setuid: expected true or false", NULL);
 	parse_err("level: baseline\nlevel: privileged\n", 2, "level: given twice (first at line 1)", NULL);
 	parse_err("exemptions:\n  - rules: [STK101]\n    reason: x\n", 2, "exemptions[0]: no match", NULL);
 	parse_err("exemptions:\n  - match: {}\n    rules: [STK101]\n    reason: x\n", 2, "exemptions[0].match",
