@@ -2,7 +2,10 @@
  * stockade: a hardened, daemonless container runtime and auditor.
  * This file only parses the global options and dispatches to src/cmd/.
  */
+#include <limits.h>
 #include <seccomp.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,9 +49,7 @@ static const struct command commands[] = {
 	{ "rmi", cmd_rmi, false, "remove images from the store" },
 	{ "pull", cmd_pull, false, "pull an image from a registry, verified, and unpack it" },
 	{ "prune", cmd_prune, false, "remove dangling images, unused blobs and unpack leftovers" },
-	{ "logs", cmd_logs, false, "print a detached container's output (run -d)" },
-	{ "stop", cmd_stop, false, "stop a container started by run IMAGE" },
-	{ "rm", cmd_rm, false, "remove a container started by run IMAGE" },
+	{ "unpack", cmd_unpack, false, "unpack an image's layers into its root (run does this on first use)" },
 #else
 	{ "load", cmd_image_tool, false, "load images from a docker save or OCI archive, or an OCI layout directory" },
 	{ "images", cmd_image_tool, false, "list the images in the store" },
@@ -56,10 +57,11 @@ static const struct command commands[] = {
 	{ "rmi", cmd_image_tool, false, "remove images from the store" },
 	{ "pull", cmd_image_tool, false, "pull an image from a registry, verified, and unpack it" },
 	{ "prune", cmd_image_tool, false, "remove dangling images, unused blobs and unpack leftovers" },
-	{ "logs", cmd_image_tool, false, "print a detached container's output (run -d)" },
-	{ "stop", cmd_image_tool, false, "stop a container started by run IMAGE" },
-	{ "rm", cmd_image_tool, false, "remove a container started by run IMAGE" },
+	{ "unpack", cmd_image_tool, false, "unpack an image's layers into its root (run does this on first use)" },
 #endif
+	{ "logs", cmd_logs, false, "print a detached container's output (run -d)" },
+	{ "stop", cmd_stop, false, "stop a container started by run IMAGE" },
+	{ "rm", cmd_rm, false, "remove a container started by run IMAGE" },
 	{ "check-host", cmd_check_host, false, "check the host: shared kernel, kernel features, runtime CVEs, dockerd" },
 	{ "scan", cmd_scan, false, "check the containers running on this host, whatever started them" },
 };
@@ -152,17 +154,26 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *cmd_inde
 	return 0;
 }
 
-/* `run IMAGE` in the runtime binary only execs stockade-image, which protects itself (and must be found by
- * its path, which the protected copy no longer has). */
-static bool needs_protect(const struct command *c, int argc, char **argv)
+/*
+ * Remember where we were installed before self-protection re-executes us
+ * from a sealed copy (whose /proc/self/exe has no useful path): stockade-image
+ * and stockade-init are found next to it.
+ */
+static void note_bin_dir(void)
 {
-#ifndef STOCKADE_IMAGE_TOOL
-	if (c->fn == cmd_run && cli_run_is_image(argc, argv))
-		return false;
-#else
-	(void)argc, (void)argv;
-#endif
-	return c->protect;
+	const char *env = getenv("STOCKADE_BIN_DIR");
+	if (env && *env)
+		return;
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash || strstr(self, " (deleted)") || self[0] != '/')
+		return;
+	*slash = '\0';
+	setenv("STOCKADE_BIN_DIR", self[0] ? self : "/", 1);
 }
 
 int main(int argc, char **argv)
@@ -199,8 +210,11 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
 		if (!STREQ(argv[ci], commands[k].name))
 			continue;
-		if (needs_protect(&commands[k], argc - ci, argv + ci) && (r = selfprotect_ensure(argv)) < 0)
-			return cli_fail(r);
+		if (commands[k].protect) {
+			note_bin_dir();
+			if ((r = selfprotect_ensure(argv)) < 0)
+				return cli_fail(r);
+		}
 		return commands[k].fn(&g, argc - ci, argv + ci);
 	}
 	fprintf(stderr, "stockade: unknown command \"%s\" (see \"stockade --help\")\n", argv[ci]);

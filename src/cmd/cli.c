@@ -2,6 +2,8 @@
 #include "policy/policy.h"
 
 #include <errno.h>
+#include <unistd.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,4 +181,28 @@ int cli_fail(int r)
 	(void)r;
 	log_error("%s", err_msg());
 	return 1;
+}
+
+void cli_sibling(const struct globals *g, const char *name, const char *env, char *out, size_t n)
+{
+	const char *e = env ? getenv(env) : NULL;
+	if (e && *e) {
+		snprintf(out, n, "%s", e);
+		return;
+	}
+	char dir[PATH_MAX] = "";
+	const char *bindir = getenv("STOCKADE_BIN_DIR");
+	if (bindir && *bindir) {
+		snprintf(dir, sizeof(dir), "%s", bindir);
+	} else {
+		ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		dir[len > 0 ? len : 0] = '\0';
+		if (len <= 0 || dir[0] != '/') {
+			snprintf(dir, sizeof(dir), "%s", g && g->argv0 && strchr(g->argv0, '/') ? g->argv0 : "./x");
+		}
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	snprintf(out, n, "%s/%s", dir, name);
 }

@@ -84,6 +84,7 @@ int cmd_load(struct globals *g, int argc, char **argv);
 int cmd_images(struct globals *g, int argc, char **argv);
 int cmd_inspect(struct globals *g, int argc, char **argv);
 int cmd_rmi(struct globals *g, int argc, char **argv);
+int cmd_unpack(struct globals *g, int argc, char **argv);
 int cmd_pull(struct globals *g, int argc, char **argv);
 int cmd_prune(struct globals *g, int argc, char **argv);
 /* In the runtime binary, the image commands exec stockade-image (imagetool.c). */
@@ -96,7 +97,15 @@ struct policy;
  * closed: nothing is created) and return NULL. */
 struct policy *cli_load_policy(struct globals *g, const char *what);
 
-/* stockade run IMAGE and the containers it starts (runimage.c, in stockade-image). */
+/*
+ * PATH of the program NAME installed next to stockade: $ENV when set (env may
+ * be NULL), else $STOCKADE_BIN_DIR (main notes it before self-protection),
+ * else the directory of /proc/self/exe or argv[0].  NAME "" gives the
+ * directory with a trailing slash.
+ */
+void cli_sibling(const struct globals *g, const char *name, const char *env, char *out, size_t n);
+
+/* stockade run IMAGE and the containers it starts (runimage.c). */
 int cmd_run_image(struct globals *g, int argc, char **argv);
 int cmd_ps_list(struct globals *g, int argc, char **argv);
 int cmd_logs(struct globals *g, int argc, char **argv);

@@ -78,6 +78,38 @@ int cmd_load(struct globals *g, int argc, char **argv)
 	return r < 0 ? cli_fail(r) : 0;
 }
 
+int cmd_unpack(struct globals *g, int argc, char **argv)
+{
+	const struct cmd_help h = { "unpack REF", "Unpack an image's layers into its read-only root in the store.",
+				    "run does this on first use; pull and load do it at once.  The node policy's "
+				    "images.keep_setuid decides whether setuid bits survive." };
+	char **pos;
+	int npos;
+	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	if (npos != 1) {
+		free(pos);
+		cli_usage_error("unpack", "expected one image reference, found %d arguments", npos);
+		return EXIT_USAGE;
+	}
+	struct img_unpack_opts u = { 0 };
+	if (unpack_opts_from_policy(g, "unpack", &u) < 0) {
+		free(pos);
+		return 1;
+	}
+	struct img_store s;
+	char digest[IMG_DIGEST_LEN + 1];
+	_cleanup_free_ char *root = NULL;
+	if ((r = open_store(g, &s)) == 0) {
+		if ((r = img_resolve(&s, pos[0], digest)) == 0 && (r = img_rootfs(&s, digest, &u, &root)) == 0)
+			puts(root);
+		img_store_close(&s);
+	}
+	free(pos);
+	return r < 0 ? cli_fail(r) : 0;
+}
+
 static void human(int64_t n, char *buf, size_t len)
 {
 	const char *u[] = { "B", "kB", "MB", "GB", "TB" };

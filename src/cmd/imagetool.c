@@ -18,18 +18,8 @@
 int cmd_image_tool(struct globals *g, int argc, char **argv)
 {
 	(void)argc;
-	char self[PATH_MAX], tool[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		return cli_fail(err_sys(errno, "cannot find where stockade runs from (/proc/self/exe)"));
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	const char *env = getenv("STOCKADE_IMAGE_TOOL");
-	snprintf(tool, sizeof(tool), "%s/stockade-image", self);
-	if (env && *env)
-		snprintf(tool, sizeof(tool), "%s", env);
+	char tool[PATH_MAX];
+	cli_sibling(g, "stockade-image", "STOCKADE_IMAGE_TOOL", tool, sizeof(tool));
 	execv(tool, g->orig_argv);
 	return cli_fail(err_sys(errno, "%s: cannot run %s, which holds the image commands; install it next to stockade "
 				       "(make install does) or name it with $STOCKADE_IMAGE_TOOL", argv[0], tool));

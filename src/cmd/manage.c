@@ -59,8 +59,6 @@ static void proc_line(pid_t pid)
 	printf("%-8d %-8u %-5c %s\n", (int)pid, uid, st, cmd);
 }
 
-/* Defined in stockade-image (runimage.c); the runtime binary execs that. */
-extern int cmd_ps_list(struct globals *g, int argc, char **argv) __attribute__((weak));
 
 /* `ps ID` lists a container's processes (runc's); `ps`, `ps -a` the containers `run IMAGE` started. */
 static bool ps_is_list(int argc, char **argv)
@@ -80,7 +78,7 @@ static bool ps_is_list(int argc, char **argv)
 int cmd_ps(struct globals *g, int argc, char **argv)
 {
 	if (ps_is_list(argc, argv))
-		return cmd_ps_list ? cmd_ps_list(g, argc, argv) : cmd_image_tool(g, argc, argv);
+		return cmd_ps_list(g, argc, argv);
 	const char *format = "table";
 	const struct opt opts[] = { { "format", 'f', OPT_STR, &format, "table|json", "output format (json: an array of host pids)" } };
 	const struct cmd_help h = { "ps [--format table|json] ID", "List the processes in a container (host pids).", NULL };

@@ -52,48 +52,10 @@ bool cli_run_is_image(int argc, char **argv)
 	return !(npos == 1 && access("config.json", F_OK) == 0);
 }
 
-/* Defined in stockade-image (runimage.c); the runtime binary execs that. */
-extern int cmd_run_image(struct globals *g, int argc, char **argv) __attribute__((weak));
-
-extern char **environ;
-
-/*
- * Exec stockade-image from a read-only, detached mount of itself, as
- * selfprotect would: it then starts containers without re-executing
- * (loading libarchive's dependencies twice costs ~7 ms per run).  Falls
- * back to the plain exec, after which stockade-image protects itself.
- */
-static int exec_image_tool_sealed(struct globals *g, int argc, char **argv)
-{
-	char self[PATH_MAX], tool[PATH_MAX + 32];
-	const char *env = getenv("STOCKADE_IMAGE_TOOL");
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (env && *env) {
-		snprintf(tool, sizeof(tool), "%s", env);
-	} else if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(tool, sizeof(tool), "%s/stockade-image", self);
-		setenv("STOCKADE_BIN_DIR", self, 1); /* where stockade-init is, for run --init */
-	} else {
-		return cmd_image_tool(g, argc, argv);
-	}
-	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, tool, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (tree >= 0) {
-		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID };
-		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof(a)) == 0)
-			syscall(SYS_execveat, tree, "", g->orig_argv, environ, AT_EMPTY_PATH);
-		close(tree);
-	}
-	return cmd_image_tool(g, argc, argv);
-}
-
 int cmd_run(struct globals *g, int argc, char **argv)
 {
 	if (cli_run_is_image(argc, argv))
-		return cmd_run_image ? cmd_run_image(g, argc, argv) : exec_image_tool_sealed(g, argc, argv);
+		return cmd_run_image(g, argc, argv);
 
 	const char *bundle = ".", *pid_file = NULL, *console = NULL;
 	int preserve = 0;

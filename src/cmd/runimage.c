@@ -5,6 +5,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -129,8 +131,54 @@ static int parse_ports(struct run_ctx *c)
 	return 0;
 }
 
-/* The image: resolve (pull when missing), load its config, unpack its root. */
-static int find_image(struct run_ctx *c, struct img_image *img)
+/*
+ * Run `stockade-image [--store S] [--policy P] CMD ARG` and wait: pulling
+ * (libcurl) and unpacking (libarchive) live there, so that the runtime binary
+ * does not load them for the containers of images already unpacked.  Its
+ * stdout (the pinned reference) is not ours; its errors and progress go to
+ * our stderr.
+ */
+static int image_tool(struct globals *g, const char *cmd, const char *arg)
+{
+	char tool[PATH_MAX];
+	cli_sibling(g, "stockade-image", "STOCKADE_IMAGE_TOOL", tool, sizeof(tool));
+	const char *argv[12];
+	int n = 0;
+	argv[n++] = tool;
+	if (g->store)
+		argv[n++] = "--store", argv[n++] = g->store;
+	if (g->policy)
+		argv[n++] = "--policy", argv[n++] = g->policy;
+	if (g->debug)
+		argv[n++] = "--debug";
+	argv[n++] = cmd;
+	argv[n++] = arg;
+	argv[n] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_sys(errno, "fork");
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (nul >= 0)
+			dup2(nul, STDOUT_FILENO);
+		execv(tool, (char *const *)argv);
+		dprintf(STDERR_FILENO, "stockade: cannot run %s (it %ss images): %s; install it next to stockade or name "
+				       "it with $STOCKADE_IMAGE_TOOL\n", tool, cmd, strerror(errno));
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return err_sys(errno, "waitpid");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* stockade-image printed why */
+	return err_set(EIO, "%s %s failed (%s exited with %d)", cmd, arg, tool, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+/* The image: resolve (pull when missing), load its config, find its root (unpack on first use). */
+static int find_image(struct run_ctx *c, struct globals *g, struct img_image *img)
 {
 	struct img_ref ref;
 	int r = img_ref_parse(c->o.image, &ref);
@@ -142,44 +190,35 @@ static int find_image(struct run_ctx *c, struct img_image *img)
 	c->store_open = true;
 	r = img_resolve(&c->store, c->o.image, c->digest);
 	if (r == -ENOENT) {
-		struct img_unpack_opts u = { .keep_setuid = c->pol && c->pol->keep_setuid };
-		struct img_pull_opts po = { .progress = isatty(2), .unpack = &u };
-		r = img_pull(&c->store, c->o.image, &po, c->digest);
-		if (r < 0)
+		err_clear();
+		if ((r = image_tool(g, "pull", c->o.image)) < 0)
 			return err_ctx(r, "image %s is not in the store (%s), and pulling it failed", c->ref, c->store.root);
+		r = img_resolve(&c->store, c->o.image, c->digest);
 	}
 	if (r < 0)
 		return r;
 	snprintf(c->pinned, sizeof(c->pinned), "%s@%s", ref.name[0] ? ref.name : c->o.image, c->digest);
 	if ((r = img_image_load(&c->store, c->digest, &c->a, img)) < 0)
 		return r;
-	struct img_unpack_opts u = { .keep_setuid = c->pol && c->pol->keep_setuid };
-	return img_rootfs(&c->store, c->digest, &u, &c->rootfs);
+	r = img_rootfs_lookup(&c->store, c->digest, &c->rootfs);
+	if (r == -ENOENT) {
+		err_clear();
+		if ((r = image_tool(g, "unpack", c->digest)) < 0)
+			return r;
+		r = img_rootfs_lookup(&c->store, c->digest, &c->rootfs);
+	}
+	return r;
 }
 
-/*
- * --init: stockade-init, a static binary installed next to stockade
- * ($STOCKADE_INIT names another; in the build tree it is src/image/).
- */
 static int find_init(struct globals *g, char *out, size_t n)
 {
-	const char *env = getenv("STOCKADE_INIT");
-	char dir[4096] = "";
-	if (env && *env) {
-		snprintf(out, n, "%s", env);
-	} else {
-		const char *bindir = getenv("STOCKADE_BIN_DIR");
-		if (bindir && *bindir) {
-			snprintf(dir, sizeof(dir), "%s", bindir);
-		} else if (strchr(g->argv0, '/')) {
-			snprintf(dir, sizeof(dir), "%s", g->argv0);
-			*strrchr(dir, '/') = '\0';
-		}
-		snprintf(out, n, "%s/stockade-init", dir[0] ? dir : ".");
-		if (access(out, X_OK) < 0)
-			snprintf(out, n, "%s/src/image/stockade-init", dir[0] ? dir : ".");
+	cli_sibling(g, "stockade-init", "STOCKADE_INIT", out, n);
+	if (access(out, X_OK) < 0) { /* in a build tree it is under src/image/ */
+		char dir[PATH_MAX];
+		cli_sibling(g, "", NULL, dir, sizeof(dir));
+		snprintf(out, n, "%ssrc/image/stockade-init", dir);
 	}
-	char abs[4096];
+	char abs[PATH_MAX];
 	struct stat st;
 	if (!realpath(out, abs) || stat(abs, &st) < 0 || !S_ISREG(st.st_mode) || access(abs, X_OK) < 0)
 		return err_set(ENOENT, "--init: stockade-init is not next to stockade (%s): install it (make install "
@@ -273,7 +312,7 @@ int cmd_run_image(struct globals *g, int argc, char **argv)
 	}
 	struct img_image img;
 	if (r == 0)
-		r = find_image(&c, &img);
+		r = find_image(&c, g, &img);
 	if (r == 0)
 		r = make_record(&c, g, &img, init_path);
 	if (r == 0 && c.o.writable_rootfs)

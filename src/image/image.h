@@ -163,6 +163,8 @@ int img_unpack_layer(int rootfd, int fd, const char *media_type, const char *dig
  * into tmp/ and renamed into place when complete.  *path is malloc'd.
  */
 int img_rootfs(struct img_store *s, const char *digest, const struct img_unpack_opts *o, char **path);
+/* The same root only when it is already unpacked (-ENOENT otherwise); needs no libarchive (store.c). */
+int img_rootfs_lookup(struct img_store *s, const char *digest, char **path);
 
 /* ---- load / remove ------------------------------------------------- */
 

@@ -680,3 +680,18 @@ out:
 	json_object_put(refs);
 	return r;
 }
+
+int img_rootfs_lookup(struct img_store *s, const char *digest, char **path)
+{
+	char hex[65], rel[128];
+	int r = img_digest_check(digest, hex);
+	if (r < 0)
+		return r;
+	snprintf(rel, sizeof(rel), "rootfs/%s", hex);
+	struct stat st;
+	if (fstatat(s->fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return -ENOENT;
+	if (asprintf(path, "%s/%s", s->root, rel) < 0)
+		return err_sys(ENOMEM, "image %s", digest);
+	return 0;
+}

@@ -482,11 +482,9 @@ int img_rootfs(struct img_store *s, const char *digest, const struct img_unpack_
 	if (r < 0)
 		return r;
 	snprintf(final, sizeof(final), "rootfs/%s", hex);
-	struct stat st;
-	if (!(fstatat(s->fd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) &&
-	    (r = unpack_image(s, digest, hex, final, o)) < 0)
+	if ((r = img_rootfs_lookup(s, digest, path)) != -ENOENT)
 		return r;
-	if (asprintf(path, "%s/%s", s->root, final) < 0)
-		return err_sys(ENOMEM, "image %s", digest);
-	return 0;
+	if ((r = unpack_image(s, digest, hex, final, o)) < 0)
+		return r;
+	return img_rootfs_lookup(s, digest, path);
 }

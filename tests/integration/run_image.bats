@@ -396,3 +396,18 @@ free_port() {
   [ "${lines[-1]}" = pulled-and-ran ]
   nothing_left
 }
+
+@test "run IMAGE unpacks an image whose root is not unpacked yet (stockade-image unpack), once" {
+  local store=$BATS_TEST_TMPDIR/store3 d
+  d=$("$STOCKADE" --store "$store" load "$IMG/run.tar")
+  d=${d##*@}
+  rm -rf "$store/rootfs/${d#sha256:}"
+  run -0 "$STOCKADE" --store "$store" --root "$ROOT" run --rm localhost/stk-run:1 cat /etc/passwd
+  [[ "$output" == *"root:x:0:0"* ]]
+  [ -x "$store/rootfs/${d#sha256:}/bin/busybox" ]
+  # a stockade-image that cannot be run is named, with the fix
+  rm -rf "$store/rootfs/${d#sha256:}"
+  run -1 env STOCKADE_IMAGE_TOOL=/nonexistent/stockade-image "$STOCKADE" --store "$store" --root "$ROOT" run --rm localhost/stk-run:1 true
+  [[ "$output" == *"/nonexistent/stockade-image"*"STOCKADE_IMAGE_TOOL"* ]]
+  nothing_left
+}
