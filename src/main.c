@@ -26,9 +26,9 @@ struct command {
 static const struct command commands[] = {
 	{ "create", cmd_create, true, "create a container from a bundle (waits for start)" },
 	{ "start", cmd_start, false, "start a created container" },
-	{ "run", cmd_run, true, "create and start a container (foreground unless --detach)" },
+	{ "run", cmd_run, true, "run an image (run [OPTIONS] IMAGE [CMD]) or a bundle (run --bundle DIR ID)" },
 	{ "exec", cmd_exec, true, "run a new process inside a container" },
-	{ "ps", cmd_ps, false, "list the processes in a container" },
+	{ "ps", cmd_ps, false, "list the containers run IMAGE started; ps ID: a container's processes" },
 	{ "pause", cmd_pause, false, "freeze a container" },
 	{ "resume", cmd_resume, false, "thaw a paused container" },
 	{ "update", cmd_update, false, "change a container's resource limits" },
