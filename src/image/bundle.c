@@ -154,16 +154,6 @@ static bool env_has(json_object *env, const char *key)
 	return false;
 }
 
-static json_object *mount_obj(const char *dest, const char *type, const char *src, json_object *options)
-{
-	json_object *m = json_object_new_object();
-	json_object_object_add(m, "destination", json_object_new_string(dest));
-	json_object_object_add(m, "type", json_object_new_string(type));
-	json_object_object_add(m, "source", json_object_new_string(src));
-	json_object_object_add(m, "options", options);
-	return m;
-}
-
 static bool has_opt(const struct run_mount *m, const char *o)
 {
 	for (size_t i = 0; i < m->noptions; i++)
@@ -222,7 +212,7 @@ static int add_mounts(const struct bundle_in *in, json_object *mounts)
 	char clean[4096];
 	/* /run: a writable parent for /run/secrets and the sockets programs put there */
 	if (!user_covers(o, "/run"))
-		json_object_array_add(mounts, mount_obj("/run", "tmpfs", "tmpfs",
+		json_object_array_add(mounts, oci_mount_json("/run", "tmpfs", "tmpfs",
 							json_strarr((const char *const[]){ "rw", "noexec", "nosuid", "nodev",
 											   "mode=755", "size=16m" }, 6)));
 	/* the image's VOLUMEs: anonymous tmpfs unless a -v/--tmpfs/--mount covers them */
@@ -234,7 +224,7 @@ static int add_mounts(const struct bundle_in *in, json_object *mounts)
 		    STREQ(clean, "/dev"))
 			continue;
 		drop_mount(mounts, clean);
-		json_object_array_add(mounts, mount_obj(clean, "tmpfs", "tmpfs",
+		json_object_array_add(mounts, oci_mount_json(clean, "tmpfs", "tmpfs",
 							json_strarr((const char *const[]){ "rw", "noexec", "nosuid", "nodev",
 											   "mode=1777" }, 5)));
 	}
@@ -245,14 +235,14 @@ static int add_mounts(const struct bundle_in *in, json_object *mounts)
 				       m->destination);
 		drop_mount(mounts, clean);
 		if (m->type == RUN_MOUNT_TMPFS) {
-			json_object_array_add(mounts, mount_obj(clean, "tmpfs", "tmpfs", tmpfs_options(m)));
+			json_object_array_add(mounts, oci_mount_json(clean, "tmpfs", "tmpfs", tmpfs_options(m)));
 		} else {
 			const char *opts[] = { "rbind", m->rw ? "rw" : "ro", "nosuid", "nodev", "rprivate" };
-			json_object_array_add(mounts, mount_obj(clean, "bind", m->source, json_strarr(opts, ARRAY_SIZE(opts))));
+			json_object_array_add(mounts, oci_mount_json(clean, "bind", m->source, json_strarr(opts, ARRAY_SIZE(opts))));
 		}
 	}
 	if (in->init_path)
-		json_object_array_add(mounts, mount_obj("/dev/init", "bind", in->init_path,
+		json_object_array_add(mounts, oci_mount_json("/dev/init", "bind", in->init_path,
 							json_strarr((const char *const[]){ "bind", "ro", "nosuid",
 											   "nodev" }, 4)));
 	return 0;

@@ -26,7 +26,7 @@ json_object *json_strarr(const char *const *v, size_t n)
 		json_strarr(_v, ARRAY_SIZE(_v)); \
 	})
 
-static json_object *mnt(const char *dest, const char *type, const char *src, json_object *options)
+json_object *oci_mount_json(const char *dest, const char *type, const char *src, json_object *options)
 {
 	json_object *m = json_object_new_object();
 	json_object_object_add(m, "destination", json_object_new_string(dest));
@@ -83,15 +83,15 @@ json_object *default_spec_json(const char *const *args, int nargs)
 	json_object_object_add(root, "hostname", json_object_new_string("stockade"));
 
 	json_object *mounts = json_object_new_array();
-	json_object_array_add(mounts, mnt("/proc", "proc", "proc", STRARR("nosuid", "noexec", "nodev")));
-	json_object_array_add(mounts, mnt("/dev", "tmpfs", "tmpfs", STRARR("nosuid", "noexec", "strictatime", "mode=755", "size=65536k")));
-	json_object_array_add(mounts, mnt("/dev/pts", "devpts", "devpts",
+	json_object_array_add(mounts, oci_mount_json("/proc", "proc", "proc", STRARR("nosuid", "noexec", "nodev")));
+	json_object_array_add(mounts, oci_mount_json("/dev", "tmpfs", "tmpfs", STRARR("nosuid", "noexec", "strictatime", "mode=755", "size=65536k")));
+	json_object_array_add(mounts, oci_mount_json("/dev/pts", "devpts", "devpts",
 					  STRARR("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
-	json_object_array_add(mounts, mnt("/dev/shm", "tmpfs", "shm", STRARR("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
-	json_object_array_add(mounts, mnt("/dev/mqueue", "mqueue", "mqueue", STRARR("nosuid", "noexec", "nodev")));
-	json_object_array_add(mounts, mnt("/sys", "sysfs", "sysfs", STRARR("nosuid", "noexec", "nodev", "ro")));
-	json_object_array_add(mounts, mnt("/sys/fs/cgroup", "cgroup", "cgroup", STRARR("nosuid", "noexec", "nodev", "relatime", "ro")));
-	json_object_array_add(mounts, mnt("/tmp", "tmpfs", "tmpfs", STRARR("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+	json_object_array_add(mounts, oci_mount_json("/dev/shm", "tmpfs", "shm", STRARR("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+	json_object_array_add(mounts, oci_mount_json("/dev/mqueue", "mqueue", "mqueue", STRARR("nosuid", "noexec", "nodev")));
+	json_object_array_add(mounts, oci_mount_json("/sys", "sysfs", "sysfs", STRARR("nosuid", "noexec", "nodev", "ro")));
+	json_object_array_add(mounts, oci_mount_json("/sys/fs/cgroup", "cgroup", "cgroup", STRARR("nosuid", "noexec", "nodev", "relatime", "ro")));
+	json_object_array_add(mounts, oci_mount_json("/tmp", "tmpfs", "tmpfs", STRARR("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
 	json_object_object_add(root, "mounts", mounts);
 
 	json_object *lnx = json_object_new_object();
