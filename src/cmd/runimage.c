@@ -177,6 +177,42 @@ static int image_tool(struct globals *g, const char *cmd, const char *arg)
 	return err_set(EIO, "%s %s failed (%s exited with %d)", cmd, arg, tool, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
+/*
+ * -P: every ExposedPort ("8080/tcp") the image declares, on 127.0.0.1 at the
+ * same number, unless a -p already publishes that container port.  Docker
+ * picks random host ports; a fixed loopback port is what a user can find
+ * again without asking.
+ */
+static int add_exposed(struct run_ctx *c, const struct img_image *img)
+{
+	if (!c->o.publish_all || !img->config.exposed_ports)
+		return 0;
+	for (char **e = img->config.exposed_ports; *e; e++) {
+		char spec[64];
+		unsigned port = 0;
+		char proto[8] = "tcp";
+		if (sscanf(*e, "%u/%7s", &port, proto) < 1 || port == 0 || port > 65535) {
+			log_warn("-P: the image's ExposedPorts entry \"%s\" is not PORT[/PROTO]; skipped", *e);
+			continue;
+		}
+		bool taken = false;
+		for (size_t i = 0; i < c->nports; i++)
+			taken |= c->ports[i].ctr_port == port && STREQ(c->ports[i].proto, proto);
+		if (taken)
+			continue;
+		snprintf(spec, sizeof(spec), "%u:%u/%s", port, port, proto);
+		struct fwd_port *np = realloc(c->ports, (c->nports + 1) * sizeof(*np));
+		if (!np)
+			return err_sys(ENOMEM, "-P");
+		c->ports = np;
+		int r = fwd_parse(spec, &c->ports[c->nports]);
+		if (r < 0)
+			return err_ctx(r, "-P: the image's ExposedPorts entry \"%s\"", *e);
+		c->ports[c->nports++].fd = -1;
+	}
+	return 0;
+}
+
 /* The image: resolve (pull when missing), load its config, find its root (unpack on first use). */
 static int find_image(struct run_ctx *c, struct globals *g, struct img_image *img)
 {
@@ -313,6 +349,8 @@ int cmd_run_image(struct globals *g, int argc, char **argv)
 	struct img_image img;
 	if (r == 0)
 		r = find_image(&c, g, &img);
+	if (r == 0)
+		r = add_exposed(&c, &img);
 	if (r == 0)
 		r = make_record(&c, g, &img, init_path);
 	if (r == 0 && c.o.writable_rootfs)

@@ -18,7 +18,7 @@
 enum opt_id {
 	O_NAME, O_RM, O_DETACH, O_INTERACTIVE, O_TTY, O_USER, O_ENV, O_ENV_FILE, O_WORKDIR, O_ENTRYPOINT, O_HOSTNAME,
 	O_READ_ONLY, O_WRITABLE_ROOTFS, O_TMPFS, O_VOLUME, O_MOUNT, O_CAP_ADD, O_CAP_DROP, O_SECURITY_OPT, O_MEMORY,
-	O_PIDS_LIMIT, O_CPUS, O_NETWORK, O_PUBLISH, O_SECRET, O_INIT, O_STOP_SIGNAL, O_STOP_TIMEOUT,
+	O_PIDS_LIMIT, O_CPUS, O_NETWORK, O_PUBLISH, O_PUBLISH_ALL, O_SECRET, O_INIT, O_STOP_SIGNAL, O_STOP_TIMEOUT,
 };
 
 struct ropt {
@@ -54,6 +54,7 @@ static const struct ropt ropts[] = {
 	{ "network", 0, true, O_NETWORK },
 	{ "net", 0, true, O_NETWORK },
 	{ "publish", 'p', true, O_PUBLISH },
+	{ "publish-all", 'P', false, O_PUBLISH_ALL },
 	{ "secret", 0, true, O_SECRET },
 	{ "init", 0, false, O_INIT },
 	{ "stop-signal", 0, true, O_STOP_SIGNAL },
@@ -85,6 +86,7 @@ const char runopts_help[] =
 	"  --cpus N               CPU quota (1.5 = one and a half CPUs)\n"
 	"  --network none|private * none: loopback only (default without -p); private: loopback + -p\n"
 	"  -p, --publish [IP:]HOSTPORT:CONTAINERPORT[/PROTO]  * IP defaults to 127.0.0.1, not 0.0.0.0\n"
+	"  -P, --publish-all      * every ExposedPort of the image on 127.0.0.1, same port number (not a random one)\n"
 	"  --secret NAME=FILE     the file appears as /run/secrets/NAME (0400, the container's user), never in env\n"
 	"  --init                 a minimal init as PID 1 that reaps zombies and forwards signals\n"
 	"  --stop-signal SIG      signal `stop` sends (default: the image's StopSignal, else TERM)\n"
@@ -454,6 +456,7 @@ static int apply(struct arena *a, struct run_opts *o, const struct ropt *ro, con
 	case O_INTERACTIVE: return parse_bool(flag, v, &o->interactive);
 	case O_TTY: return parse_bool(flag, v, &o->tty);
 	case O_INIT: return parse_bool(flag, v, &o->init);
+	case O_PUBLISH_ALL: return parse_bool(flag, v, &o->publish_all);
 	case O_READ_ONLY: {
 		bool ro_;
 		if ((r = parse_bool(flag, v, &ro_)) < 0)
@@ -616,11 +619,11 @@ int runopts_parse(int argc, char **argv, struct arena *a, struct run_opts *o)
 	for (size_t k = 0; k < o->ncmd; k++)
 		o->cmd[k] = argv[i + (int)k];
 	/* combinations */
-	if (o->network == RUN_NET_NONE && o->npublish)
-		return err_set(EINVAL, "-p publishes a port, but --network none has no way in: use --network private "
-				       "(the default with -p)");
+	if (o->network == RUN_NET_NONE && (o->npublish || o->publish_all))
+		return err_set(EINVAL, "%s publishes a port, but --network none has no way in: use --network private "
+				       "(the default with -p)", o->npublish ? "-p" : "-P");
 	if (o->network == RUN_NET_DEFAULT)
-		o->network = o->npublish ? RUN_NET_PRIVATE : RUN_NET_NONE;
+		o->network = o->npublish || o->publish_all ? RUN_NET_PRIVATE : RUN_NET_NONE;
 	if (o->detach && o->tty)
 		return err_set(EINVAL, "-t with -d: a detached container has no terminal to attach here; drop -t "
 				       "(its output goes to \"stockade logs\")");

@@ -57,6 +57,7 @@ struct run_opts {
 	enum run_network network;
 	const char **publish;     /* raw -p specs (parsed by fwd_parse) */
 	size_t npublish;
+	bool publish_all;         /* -P: the image's ExposedPorts on 127.0.0.1, same numbers */
 	struct run_secret *secrets;
 	size_t nsecrets;
 	bool init;

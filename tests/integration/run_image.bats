@@ -411,3 +411,20 @@ free_port() {
   [[ "$output" == *"/nonexistent/stockade-image"*"STOCKADE_IMAGE_TOOL"* ]]
   nothing_left
 }
+
+@test "run -P publishes the image's ExposedPorts on 127.0.0.1 at the same numbers" {
+  command -v curl >/dev/null || skip "needs curl"
+  local P store=$BATS_TEST_TMPDIR/store4 pinned
+  P=$(free_port)
+  "$BATS_TEST_DIRNAME/../lib/mkimage.sh" "$BATS_TEST_TMPDIR/exp" 1 --user 65534 --expose "$P/tcp" >/dev/null
+  pinned=$("$STOCKADE" --store "$store" load "$BATS_TEST_TMPDIR/exp")
+  run -0 "$STOCKADE" --store "$store" --root "$ROOT" run -d -P --name "$N" "$pinned" httpd -f -p "$P" -h /etc
+  for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$P/passwd" && break; sleep 0.1; done
+  run -0 curl -sf "http://127.0.0.1:$P/passwd"
+  [[ "$output" == *"nobody"* ]]
+  [ "$(ss -Htln "sport = :$P" | awk '{print $4}')" = "127.0.0.1:$P" ]
+  run -0 "$STOCKADE" --store "$store" --root "$ROOT" ps
+  [[ "$output" == *"127.0.0.1:$P->$P/tcp"* ]]
+  run -0 "$STOCKADE" --store "$store" --root "$ROOT" rm -f "$N"
+  nothing_left
+}

@@ -267,6 +267,14 @@ static void test_network_publish(void **state)
 	assert_int_equal(O.network, RUN_NET_PRIVATE);
 	fails_with("--network none", "--network", "none", "-p", "80:80", "img", NULL);
 	fails_with("host's network", "--network", "host", "img", NULL);
+	/* -P: the image's ExposedPorts (resolved by run); the network becomes private */
+	assert_int_equal(parse("-P", "img", NULL), 0);
+	assert_true(O.publish_all);
+	assert_int_equal(O.npublish, 0);
+	assert_int_equal(O.network, RUN_NET_PRIVATE);
+	assert_int_equal(parse("-dP", "img", NULL), 0);
+	assert_true(O.publish_all && O.detach);
+	fails_with("-P publishes a port", "--network", "none", "-P", "img", NULL);
 }
 
 static void test_secrets_and_stop(void **state)
