@@ -46,6 +46,8 @@ void img_store_close(struct img_store *s);
 /* "sha256:<64 lowercase hex>" -> hex (65 bytes with NUL); -EINVAL with a message otherwise. */
 int img_digest_check(const char *digest, char hex[65]);
 void img_sha256_hex(const void *buf, size_t len, char hex[65]);
+/* 32 bytes -> 64 lowercase hex digits and a NUL. */
+void img_hex(const unsigned char md[32], char hex[65]);
 
 /* ---- blobs ---------------------------------------------------------- */
 
