@@ -48,9 +48,17 @@ static void fails_with(const char *needle, const char *first, ...)
 		fail_msg("expected \"%s\" in \"%s\"", needle, err_msg());
 }
 
+/* A temporary file a test made; teardown removes it even when an assertion
+ * ends the test early. */
+static char tmp_path[64];
+
 static int teardown(void **state)
 {
 	(void)state;
+	if (tmp_path[0]) {
+		unlink(tmp_path);
+		tmp_path[0] = '\0';
+	}
 	arena_free(&A);
 	memset(&A, 0, sizeof(A));
 	return 0;
@@ -140,6 +148,8 @@ static void test_env(void **state)
 	unsetenv("STK_TEST_UNSET");
 	char path[] = "/tmp/stk-envfile-XXXXXX";
 	int fd = mkstemp(path);
+	if (fd >= 0)
+		snprintf(tmp_path, sizeof(tmp_path), "%s", path);
 	assert_true(fd >= 0);
 	const char text[] = "# comment\n\n  A=1\r\nB=two words\nSTK_TEST_FROM_HERE\n";
 	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
@@ -282,6 +292,8 @@ static void test_secrets_and_stop(void **state)
 	(void)state;
 	char path[] = "/tmp/stk-secret-XXXXXX";
 	int fd = mkstemp(path);
+	if (fd >= 0)
+		snprintf(tmp_path, sizeof(tmp_path), "%s", path);
 	assert_true(fd >= 0);
 	close(fd);
 	char spec[128];
