@@ -24,10 +24,22 @@ if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then umount -l /sys/fs/cgro
 
 work=$(mktemp -d /tmp/stockade-bench-engines.XXXXXX)
 dpid=
+# The engines' parent cgroups (podman's libpod_parent, docker's docker) that
+# this run creates are removed at the end; ones that were already there stay.
+engine_cgroups() { find /sys/fs/cgroup -maxdepth 2 -type d \( -name libpod_parent -o -name docker \) 2>/dev/null | sort; }
+cgroups_before=$(engine_cgroups)
 cleanup() {
   [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && sleep 2
   grep -F "$work" /proc/self/mountinfo | cut -d' ' -f5 | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$work"
+  # conmon's cgroup empties only when conmon exits, a moment after `podman rm`
+  for _ in $(seq 50); do
+    left=$(comm -13 <(printf '%s\n' "$cgroups_before") <(engine_cgroups))
+    [ -z "$left" ] && break
+    for cg in $left; do find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    sleep 0.1
+  done
+  [ -z "$left" ] || echo "bench/engines.sh: could not remove engine cgroups: $left" >&2
 }
 trap cleanup EXIT
 "$HERE/tests/lib/mkbundle.sh" "$STOCKADE" "$work/b" >/dev/null
