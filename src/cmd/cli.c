@@ -145,6 +145,28 @@ int cli_parse(int argc, char **argv, const struct opt *opts, size_t nopts, const
 	return 0;
 }
 
+const char *cli_parse_one(int argc, char **argv, const struct opt *opts, size_t nopts, const struct cmd_help *h,
+			  const char *what, int *rc)
+{
+	char **pos;
+	int npos;
+	int r = cli_parse(argc, argv, opts, nopts, h, false, &pos, &npos);
+	if (r) {
+		*rc = r > 0 ? 0 : EXIT_USAGE;
+		return NULL;
+	}
+	const char *one = npos == 1 ? pos[0] : NULL;
+	free(pos);
+	if (!one) {
+		if (npos)
+			cli_usage_error(argv[0], "expected one %s, found %d arguments", what, npos);
+		else
+			cli_usage_error(argv[0], "the %s is missing", what);
+		*rc = EXIT_USAGE;
+	}
+	return one;
+}
+
 void cli_usage(const char *cmd, const struct opt *opts, size_t nopts, const struct cmd_help *h)
 {
 	printf("Usage: stockade %s\n\n%s\n", h->usage, h->summary);

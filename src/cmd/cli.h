@@ -55,6 +55,14 @@ struct cmd_help {
  */
 int cli_parse(int argc, char **argv, const struct opt *opts, size_t nopts, const struct cmd_help *h,
 	      bool stop_at_positional, char ***pos, int *npos);
+/*
+ * cli_parse for a command that takes exactly one positional argument (an ID,
+ * a reference, a path), named `what` in the usage error.  Returns it (a
+ * pointer into argv), or NULL with *rc set: 0 when --help was printed,
+ * EXIT_USAGE after a usage error.
+ */
+const char *cli_parse_one(int argc, char **argv, const struct opt *opts, size_t nopts, const struct cmd_help *h,
+			  const char *what, int *rc);
 void cli_usage(const char *cmd, const struct opt *opts, size_t nopts, const struct cmd_help *h);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print err_msg() as an error (stderr + --log) and return 1. */

@@ -20,28 +20,19 @@ int cmd_create(struct globals *g, int argc, char **argv)
 	};
 	const struct cmd_help h = { "create [OPTIONS] ID", "Create a container from a bundle; it waits for \"start\".",
 		"The config is checked completely before anything is made; on any failure nothing is left behind." };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (npos != 1) {
-		free(pos);
-		cli_usage_error("create", npos ? "expected exactly one container ID" : "the container ID is missing");
-		return EXIT_USAGE;
-	}
-	struct create_opts o = { .id = pos[0], .bundle = bundle, .pid_file = pid_file, .console_socket = console,
+	int r;
+	const char *id = cli_parse_one(argc, argv, opts, ARRAY_SIZE(opts), &h, "container ID", &r);
+	if (!id)
+		return r;
+	struct create_opts o = { .id = id, .bundle = bundle, .pid_file = pid_file, .console_socket = console,
 		.preserve_fds = preserve, .no_pivot = no_pivot };
 	char what[300];
-	snprintf(what, sizeof(what), "container \"%s\"", pos[0]);
+	snprintf(what, sizeof(what), "container \"%s\"", id);
 	struct policy *pol = cli_load_policy(g, what);
-	if (!pol) {
-		free(pos);
+	if (!pol)
 		return 1;
-	}
 	o.policy = pol;
 	r = container_create(g->root, &o);
 	policy_free(pol);
-	free(pos);
 	return r < 0 ? cli_fail(r) : 0;
 }

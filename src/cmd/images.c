@@ -42,33 +42,24 @@ int cmd_load(struct globals *g, int argc, char **argv)
 				    "Load images from a docker save archive, an OCI archive or an OCI layout directory.",
 				    "Every blob is verified against its sha256; a mismatch stores nothing. The pinned "
 				    "reference (name@sha256:...) of each image is printed." };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (npos != 1) {
-		free(pos);
-		cli_usage_error("load", "expected one FILE or DIR, found %d arguments", npos);
-		return EXIT_USAGE;
-	}
+	int r;
+	const char *path = cli_parse_one(argc, argv, NULL, 0, &h, "archive or layout directory", &r);
+	if (!path)
+		return r;
 	struct img_unpack_opts u = { 0 };
-	if (unpack_opts_from_policy(g, "load", &u) < 0) {
-		free(pos);
+	if (unpack_opts_from_policy(g, "load", &u) < 0)
 		return 1;
-	}
 	struct img_store s;
 	char **pinned = NULL;
 	if ((r = open_store(g, &s)) == 0)
-		r = img_load(&s, pos[0], &pinned);
+		r = img_load(&s, path, &pinned);
 	/* Unpack now: the layers are hashed again on the way and `run` finds the root ready. */
 	for (size_t i = 0; r == 0 && pinned && pinned[i]; i++) {
 		const char *at = strrchr(pinned[i], '@');
 		_cleanup_free_ char *root = NULL;
 		if ((r = img_rootfs(&s, at ? at + 1 : pinned[i], &u, &root)) < 0)
-			r = err_ctx(r, "load %s", pos[0]);
+			r = err_ctx(r, "load %s", path);
 	}
-	free(pos);
 	img_store_close(&s);
 	for (size_t i = 0; pinned && pinned[i]; i++) {
 		puts(pinned[i]);
@@ -83,30 +74,21 @@ int cmd_unpack(struct globals *g, int argc, char **argv)
 	const struct cmd_help h = { "unpack REF", "Unpack an image's layers into its read-only root in the store.",
 				    "run does this on first use; pull and load do it at once.  The node policy's "
 				    "images.keep_setuid decides whether setuid bits survive." };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (npos != 1) {
-		free(pos);
-		cli_usage_error("unpack", "expected one image reference, found %d arguments", npos);
-		return EXIT_USAGE;
-	}
+	int r;
+	const char *ref = cli_parse_one(argc, argv, NULL, 0, &h, "image reference", &r);
+	if (!ref)
+		return r;
 	struct img_unpack_opts u = { 0 };
-	if (unpack_opts_from_policy(g, "unpack", &u) < 0) {
-		free(pos);
+	if (unpack_opts_from_policy(g, "unpack", &u) < 0)
 		return 1;
-	}
 	struct img_store s;
 	char digest[IMG_DIGEST_LEN + 1];
 	_cleanup_free_ char *root = NULL;
 	if ((r = open_store(g, &s)) == 0) {
-		if ((r = img_resolve(&s, pos[0], digest)) == 0 && (r = img_rootfs(&s, digest, &u, &root)) == 0)
+		if ((r = img_resolve(&s, ref, digest)) == 0 && (r = img_rootfs(&s, digest, &u, &root)) == 0)
 			puts(root);
 		img_store_close(&s);
 	}
-	free(pos);
 	return r < 0 ? cli_fail(r) : 0;
 }
 
@@ -205,28 +187,20 @@ static json_object *str_json(const char *s)
 int cmd_inspect(struct globals *g, int argc, char **argv)
 {
 	const struct cmd_help h = { "inspect REF", "Print an image's manifest, config and layers as JSON.", NULL };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (npos != 1) {
-		free(pos);
-		cli_usage_error("inspect", "expected one image reference, found %d arguments", npos);
-		return EXIT_USAGE;
-	}
+	int r;
+	const char *ref = cli_parse_one(argc, argv, NULL, 0, &h, "image reference", &r);
+	if (!ref)
+		return r;
 	struct img_store s;
 	struct arena a = { 0 };
 	struct img_image img;
 	char digest[IMG_DIGEST_LEN + 1];
-	if ((r = open_store(g, &s)) < 0 || (r = img_resolve(&s, pos[0], digest)) < 0 ||
+	if ((r = open_store(g, &s)) < 0 || (r = img_resolve(&s, ref, digest)) < 0 ||
 	    (r = img_image_load(&s, digest, &a, &img)) < 0) {
-		free(pos);
 		img_store_close(&s);
 		arena_free(&a);
 		return cli_fail(r);
 	}
-	free(pos);
 	const struct img_config *c = &img.config;
 	json_object *o = json_object_new_object(), *cfg = json_object_new_object(), *layers = json_object_new_array();
 	json_object_object_add(o, "digest", json_object_new_string(img.digest));
@@ -319,22 +293,14 @@ int cmd_pull(struct globals *g, int argc, char **argv)
 		"(name@sha256:...) is printed on stdout. HTTPS is used except for loopback registries and those named "
 		"with --insecure-registry."
 	};
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
-	if (r) {
+	int r;
+	const char *name = cli_parse_one(argc, argv, opts, ARRAY_SIZE(opts), &h, "image reference", &r);
+	if (!name) {
 		strv_free(&insecure);
-		return r > 0 ? 0 : EXIT_USAGE;
-	}
-	if (npos != 1) {
-		free(pos);
-		strv_free(&insecure);
-		cli_usage_error("pull", "expected one image reference, found %d arguments", npos);
-		return EXIT_USAGE;
+		return r;
 	}
 	struct img_unpack_opts u = { 0 };
 	if (unpack_opts_from_policy(g, "pull", &u) < 0) {
-		free(pos);
 		strv_free(&insecure);
 		return 1;
 	}
@@ -343,10 +309,9 @@ int cmd_pull(struct globals *g, int argc, char **argv)
 	struct img_store s;
 	struct img_ref ref;
 	char digest[IMG_DIGEST_LEN + 1];
-	if ((r = open_store(g, &s)) == 0 && (r = img_pull(&s, pos[0], &o, digest)) == 0 &&
-	    (r = img_ref_parse(pos[0], &ref)) == 0)
+	if ((r = open_store(g, &s)) == 0 && (r = img_pull(&s, name, &o, digest)) == 0 &&
+	    (r = img_ref_parse(name, &ref)) == 0)
 		printf("%s@%s\n", ref.name, digest);
-	free(pos);
 	strv_free(&insecure);
 	img_store_close(&s);
 	return r < 0 ? cli_fail(r) : 0;

@@ -13,26 +13,6 @@
 #include "util/fs.h"
 #include "util/macros.h"
 
-/* Exactly one positional (the ID); prints the usage error otherwise. */
-static const char *one_id(const char *cmd, int argc, char **argv, const struct opt *opts, size_t n,
-			  const struct cmd_help *h, char ***pos, int *rc)
-{
-	int npos;
-	int r = cli_parse(argc, argv, opts, n, h, false, pos, &npos);
-	if (r) {
-		*rc = r > 0 ? 0 : EXIT_USAGE;
-		return NULL;
-	}
-	if (npos != 1) {
-		free(*pos);
-		*pos = NULL;
-		cli_usage_error(cmd, npos ? "expected exactly one container ID" : "the container ID is missing");
-		*rc = EXIT_USAGE;
-		return NULL;
-	}
-	return (*pos)[0];
-}
-
 static void proc_line(pid_t pid)
 {
 	char path[64], buf[4096], cmd[4096] = "";
@@ -82,20 +62,17 @@ int cmd_ps(struct globals *g, int argc, char **argv)
 	const char *format = "table";
 	const struct opt opts[] = { { "format", 'f', OPT_STR, &format, "table|json", "output format (json: an array of host pids)" } };
 	const struct cmd_help h = { "ps [--format table|json] ID", "List the processes in a container (host pids).", NULL };
-	char **pos = NULL;
 	int rc = 0;
-	const char *id = one_id("ps", argc, argv, opts, ARRAY_SIZE(opts), &h, &pos, &rc);
+	const char *id = cli_parse_one(argc, argv, opts, ARRAY_SIZE(opts), &h, "container ID", &rc);
 	if (!id)
 		return rc;
 	if (!STREQ(format, "table") && !STREQ(format, "json")) {
-		free(pos);
 		cli_usage_error("ps", "--format is table or json, found \"%s\"", format);
 		return EXIT_USAGE;
 	}
 	pid_t *pids;
 	size_t n;
 	int r = container_pids(g->root, id, &pids, &n);
-	free(pos);
 	if (r < 0)
 		return cli_fail(r);
 	if (STREQ(format, "json")) {
@@ -117,13 +94,11 @@ static int pause_resume(struct globals *g, int argc, char **argv, bool pause)
 {
 	const struct cmd_help hp = { "pause ID", "Freeze every process in the container (cgroup freezer).", NULL };
 	const struct cmd_help hr = { "resume ID", "Thaw a paused container.", NULL };
-	char **pos = NULL;
 	int rc = 0;
-	const char *id = one_id(pause ? "pause" : "resume", argc, argv, NULL, 0, pause ? &hp : &hr, &pos, &rc);
+	const char *id = cli_parse_one(argc, argv, NULL, 0, pause ? &hp : &hr, "container ID", &rc);
 	if (!id)
 		return rc;
 	int r = container_pause(g->root, id, pause);
-	free(pos);
 	return r < 0 ? cli_fail(r) : 0;
 }
 
@@ -179,9 +154,8 @@ int cmd_update(struct globals *g, int argc, char **argv)
 	const struct cmd_help h = { "update [OPTIONS] ID", "Change a running container's resource limits.",
 		"Either --resources FILE (an OCI linux.resources object) or the flags; the limits are applied to the\n"
 		"container's cgroups at once." };
-	char **pos = NULL;
 	int rc = 0;
-	const char *id = one_id("update", argc, argv, opts, ARRAY_SIZE(opts), &h, &pos, &rc);
+	const char *id = cli_parse_one(argc, argv, opts, ARRAY_SIZE(opts), &h, "container ID", &rc);
 	if (!id)
 		return rc;
 	char *text = NULL;
@@ -193,7 +167,6 @@ int cmd_update(struct globals *g, int argc, char **argv)
 		r = STREQ(resources, "-") ? read_file_at(STDIN_FILENO, "/dev/stdin", 1u << 20, &text, &len)
 					  : read_file_at(AT_FDCWD, resources, 1u << 20, &text, &len);
 		if (r < 0) {
-			free(pos);
 			cli_usage_error("update", "cannot read --resources %s: %s", resources, strerror(-r));
 			return EXIT_USAGE;
 		}
@@ -238,14 +211,11 @@ int cmd_update(struct globals *g, int argc, char **argv)
 			text = strdup(json_object_to_json_string(res));
 		len = text ? strlen(text) : 0;
 		json_object_put(res);
-		if (r < 0) {
-			free(pos);
+		if (r < 0)
 			return EXIT_USAGE;
-		}
 	}
 	r = container_update(g->root, id, text, len, name);
 	free(text);
-	free(pos);
 	return r < 0 ? cli_fail(r) : 0;
 }
 
@@ -266,13 +236,11 @@ int cmd_events(struct globals *g, int argc, char **argv)
 	};
 	const struct cmd_help h = { "events [--stats] [--interval N] ID",
 		"Print the container's resource statistics as JSON lines, every --interval seconds until it stops.", NULL };
-	char **pos = NULL;
 	int rc = 0;
-	const char *id = one_id("events", argc, argv, opts, ARRAY_SIZE(opts), &h, &pos, &rc);
+	const char *id = cli_parse_one(argc, argv, opts, ARRAY_SIZE(opts), &h, "container ID", &rc);
 	if (!id)
 		return rc;
 	if (interval < 1) {
-		free(pos);
 		cli_usage_error("events", "--interval must be at least 1 second");
 		return EXIT_USAGE;
 	}
@@ -294,7 +262,6 @@ int cmd_events(struct globals *g, int argc, char **argv)
 		if (events_stop)
 			break;
 	}
-	free(pos);
 	/* a container that stopped while we watched ends the stream quietly */
 	return r < 0 && stats ? cli_fail(r) : 0;
 }

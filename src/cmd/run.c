@@ -73,30 +73,21 @@ int cmd_run(struct globals *g, int argc, char **argv)
 	const struct cmd_help h = { "run [OPTIONS] ID", "Create and start a container; in the foreground, wait for it.",
 		"In the foreground, signals are forwarded to the container, a terminal (process.terminal) is proxied,\n"
 		"the container is deleted when it exits, and stockade exits with its status (128+N for signal N)." };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (npos != 1) {
-		free(pos);
-		cli_usage_error("run", npos ? "expected exactly one container ID" : "the container ID is missing");
-		return EXIT_USAGE;
-	}
-	struct create_opts o = { .id = pos[0], .bundle = bundle, .pid_file = pid_file, .console_socket = console,
+	int r;
+	const char *id = cli_parse_one(argc, argv, opts, ARRAY_SIZE(opts), &h, "container ID", &r);
+	if (!id)
+		return r;
+	struct create_opts o = { .id = id, .bundle = bundle, .pid_file = pid_file, .console_socket = console,
 		.preserve_fds = preserve, .no_pivot = no_pivot };
 	int code = 0;
 	char what[300];
-	snprintf(what, sizeof(what), "container \"%s\"", pos[0]);
+	snprintf(what, sizeof(what), "container \"%s\"", id);
 	struct policy *pol = cli_load_policy(g, what);
-	if (!pol) {
-		free(pos);
+	if (!pol)
 		return 1;
-	}
 	o.policy = pol;
 	r = container_run(g->root, &o, detach, &code);
 	policy_free(pol);
-	free(pos);
 	if (r < 0)
 		return cli_fail(r);
 	return code;

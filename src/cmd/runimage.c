@@ -553,27 +553,18 @@ int cmd_logs(struct globals *g, int argc, char **argv)
 	bool follow = false;
 	const struct opt opts[] = { { "follow", 'f', OPT_FLAG, &follow, NULL, "keep printing until the container exits" } };
 	const struct cmd_help h = { "logs [-f] NAME", "Print the output (stdout and stderr) of a detached container.", NULL };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (npos != 1) {
-		free(pos);
-		cli_usage_error("logs", "expected one container name");
-		return EXIT_USAGE;
-	}
+	int r;
+	const char *name = cli_parse_one(argc, argv, opts, ARRAY_SIZE(opts), &h, "container name", &r);
+	if (!name)
+		return r;
 	struct rec rc;
-	r = rec_open(g, pos[0], &rc);
-	if (r < 0) {
-		free(pos);
+	r = rec_open(g, name, &rc);
+	if (r < 0)
 		return cli_fail(r);
-	}
 	int fd = openat(rc.recfd, REC_LOG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		r = err_set(ENOENT, "container \"%s\" has no log: only detached containers (-d) keep one; a foreground "
-				    "container's output went to its terminal", pos[0]);
-		free(pos);
+				    "container's output went to its terminal", name);
 		rec_close(&rc);
 		return cli_fail(r);
 	}
@@ -598,7 +589,6 @@ int cmd_logs(struct globals *g, int argc, char **argv)
 	if (mon >= 0)
 		close(mon);
 	close(fd);
-	free(pos);
 	rec_close(&rc);
 	return 0;
 }

@@ -319,7 +319,9 @@ blob_gets() { grep -c "\"GET /v2/[^ ]*/blobs/" "$REG_DIR/registry.log" || true; 
 
 @test "pull usage errors" {
   run -2 img pull
-  [[ "$output" == *"expected one image reference"* ]]
+  [[ "$output" == *"the image reference is missing"* ]]
+  run -2 img pull a b
+  [[ "$output" == *"expected one image reference, found 2 arguments"* ]]
   run -1 img pull "sha256:$(printf x | sha256sum | cut -d' ' -f1)"
   [[ "$output" == *"names no repository"* ]]
   run -1 img pull "$REG/Bad:v1"

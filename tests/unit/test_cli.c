@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
 
@@ -116,6 +117,64 @@ static void test_help(void **state)
 	assert_int_equal(r, 1);
 }
 
+/* cli_parse_one with stderr captured into err (the usage error it prints). */
+static const char *parse_one(char **argv, int argc, int *rc, char *err, size_t errlen)
+{
+	FILE *cap = tmpfile();
+	assert_non_null(cap);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(cap), STDERR_FILENO) >= 0);
+	const char *one = cli_parse_one(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &help, "container ID", rc);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(cap);
+	size_t n = fread(err, 1, errlen - 1, cap);
+	err[n] = '\0';
+	fclose(cap);
+	return one;
+}
+
+static void test_parse_one(void **state)
+{
+	(void)state;
+	char err[1024];
+	int rc = -1;
+	char *ok[] = { "start", "-d", "abc", "--bundle", "/b", NULL };
+	const char *one = parse_one(ok, 5, &rc, err, sizeof(err));
+	assert_non_null(one);
+	assert_ptr_equal(one, ok[2]); /* a pointer into argv: nothing to free */
+	assert_true(detach);
+	assert_string_equal(bundle, "/b");
+	assert_string_equal(err, "");
+
+	char *none[] = { "start", "-d", NULL };
+	assert_null(parse_one(none, 2, &rc, err, sizeof(err)));
+	assert_int_equal(rc, EXIT_USAGE);
+	assert_non_null(strstr(err, "start: the container ID is missing"));
+
+	char *two[] = { "state", "a", "b", NULL };
+	assert_null(parse_one(two, 3, &rc, err, sizeof(err)));
+	assert_int_equal(rc, EXIT_USAGE);
+	assert_non_null(strstr(err, "state: expected one container ID, found 2 arguments"));
+
+	char *bad[] = { "state", "--bogus", "a", NULL };
+	assert_null(parse_one(bad, 3, &rc, err, sizeof(err)));
+	assert_int_equal(rc, EXIT_USAGE);
+	assert_non_null(strstr(err, "unknown option --bogus"));
+
+	char *help_[] = { "state", "--help", NULL };
+	FILE *saved = stdout;
+	stdout = fopen("/dev/null", "w");
+	one = parse_one(help_, 2, &rc, err, sizeof(err));
+	fclose(stdout);
+	stdout = saved;
+	assert_null(one);
+	assert_int_equal(rc, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +183,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stop_at_positional, reset, reset),
 		cmocka_unit_test_setup_teardown(test_usage_errors, reset, reset),
 		cmocka_unit_test_setup_teardown(test_help, reset, reset),
+		cmocka_unit_test_setup_teardown(test_parse_one, reset, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
