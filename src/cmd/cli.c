@@ -66,6 +66,33 @@ static int set_value(const char *cmd, const struct opt *o, const char *val)
 	case OPT_STR:
 		*(const char **)o->ptr = val;
 		return 0;
+	case OPT_CHOICE: {
+		size_t vl = strlen(val);
+		for (const char *c = o->arg; c && *c;) {
+			const char *bar = strchr(c, '|');
+			size_t cl = bar ? (size_t)(bar - c) : strlen(c);
+			if (cl == vl && strncmp(c, val, vl) == 0) {
+				*(const char **)o->ptr = val;
+				return 0;
+			}
+			c = bar ? bar + 1 : NULL;
+		}
+		/* "a|b|c" reads "a, b or c" */
+		char choices[256];
+		size_t n = 0;
+		const char *last = strrchr(o->arg, '|');
+		for (const char *c = o->arg; *c && n + 4 < sizeof(choices); c++) {
+			if (*c != '|') {
+				choices[n++] = *c;
+				continue;
+			}
+			const char *sep = c == last ? " or " : ", ";
+			for (; *sep && n + 1 < sizeof(choices); sep++)
+				choices[n++] = *sep;
+		}
+		choices[n] = '\0';
+		return cli_usage_error(cmd, "--%s is %s, found \"%s\"", o->name, choices, val);
+	}
 	case OPT_INT: {
 		char *end;
 		errno = 0;
@@ -102,6 +129,10 @@ int cli_parse(int argc, char **argv, const struct opt *opts, size_t nopts, const
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i];
 		if (only_pos || a[0] != '-' || a[1] == '\0') {
+			if (!pos) {
+				free(p);
+				return cli_usage_error(cmd, "unexpected argument \"%s\": this command takes none", a);
+			}
 			p[np++] = a;
 			if (stop_at_positional)
 				only_pos = true;
@@ -140,8 +171,12 @@ int cli_parse(int argc, char **argv, const struct opt *opts, size_t nopts, const
 			return r;
 		}
 	}
-	*pos = p;
-	*npos = np;
+	if (pos) {
+		*pos = p;
+		*npos = np;
+	} else {
+		free(p);
+	}
 	return 0;
 }
 

@@ -23,13 +23,14 @@ struct globals {
 	char **orig_argv;
 };
 
-enum opt_kind { OPT_FLAG, OPT_STR, OPT_INT, OPT_STRV };
+/* OPT_CHOICE: a string that must be one of the |-separated words in arg ("table|json"). */
+enum opt_kind { OPT_FLAG, OPT_STR, OPT_INT, OPT_STRV, OPT_CHOICE };
 
 struct opt {
 	const char *name;  /* long name without dashes */
 	char shortname;    /* 0 if none */
 	enum opt_kind kind;
-	void *ptr;         /* bool*, const char**, int*, struct strv* */
+	void *ptr;         /* bool*, const char** (STR, CHOICE), int*, struct strv* */
 	const char *arg;   /* placeholder for help ("DIR"), NULL for flags */
 	const char *help;
 };
@@ -50,7 +51,8 @@ struct cmd_help {
 
 /*
  * Parse argv (argv[0] is the subcommand name).  Positional arguments are
- * collected in pos/npos (pointing into argv).  Returns 0, 1 when --help was
+ * collected in pos/npos (pointing into argv); with pos NULL the command
+ * takes none and one is a usage error.  Returns 0, 1 when --help was
  * printed, or -EINVAL after printing a usage error.
  */
 int cli_parse(int argc, char **argv, const struct opt *opts, size_t nopts, const struct cmd_help *h,

@@ -108,19 +108,12 @@ int cmd_images(struct globals *g, int argc, char **argv)
 {
 	const char *format = "table";
 	const struct opt opts[] = {
-		{ "format", 'f', OPT_STR, &format, "table|json", "output format" },
+		{ "format", 'f', OPT_CHOICE, &format, "table|json", "output format" },
 	};
 	const struct cmd_help h = { "images [--format table|json]", "List the images in the store.", NULL };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
+	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, NULL, NULL);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
-	free(pos);
-	if (!STREQ(format, "table") && !STREQ(format, "json")) {
-		cli_usage_error("images", "--format is table or json, found \"%s\"", format);
-		return EXIT_USAGE;
-	}
 	struct img_store s;
 	struct arena a = { 0 };
 	struct img_listing *l = NULL;
@@ -375,16 +368,9 @@ int cmd_prune(struct globals *g, int argc, char **argv)
 		"entries and unreferenced blobs younger than an hour are kept (a load may be writing them). Prints "
 		"what was removed and the space freed."
 	};
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
+	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, NULL, NULL);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
-	free(pos);
-	if (npos != 0) {
-		cli_usage_error("prune", "expected no arguments, found %d", npos);
-		return EXIT_USAGE;
-	}
 	struct img_store s;
 	if ((r = open_store(g, &s)) < 0)
 		return cli_fail(r);

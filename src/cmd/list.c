@@ -17,20 +17,13 @@ int cmd_list(struct globals *g, int argc, char **argv)
 	const char *format = "table";
 	bool quiet = false;
 	const struct opt opts[] = {
-		{ "format", 'f', OPT_STR, &format, "table|json", "output format" },
+		{ "format", 'f', OPT_CHOICE, &format, "table|json", "output format" },
 		{ "quiet", 'q', OPT_FLAG, &quiet, NULL, "print only the IDs" },
 	};
 	const struct cmd_help h = { "list [--format table|json]", "List the containers under --root.", NULL };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
+	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, NULL, NULL);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
-	free(pos);
-	if (!STREQ(format, "table") && !STREQ(format, "json")) {
-		cli_usage_error("list", "--format is table or json, found \"%s\"", format);
-		return EXIT_USAGE;
-	}
 	json_object *arr;
 	if ((r = container_list(g->root, &arr)) < 0)
 		return cli_fail(r);

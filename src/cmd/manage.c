@@ -60,16 +60,12 @@ int cmd_ps(struct globals *g, int argc, char **argv)
 	if (ps_is_list(argc, argv))
 		return cmd_ps_list(g, argc, argv);
 	const char *format = "table";
-	const struct opt opts[] = { { "format", 'f', OPT_STR, &format, "table|json", "output format (json: an array of host pids)" } };
+	const struct opt opts[] = { { "format", 'f', OPT_CHOICE, &format, "table|json", "output format (json: an array of host pids)" } };
 	const struct cmd_help h = { "ps [--format table|json] ID", "List the processes in a container (host pids).", NULL };
 	int rc = 0;
 	const char *id = cli_parse_one(argc, argv, opts, ARRAY_SIZE(opts), &h, "container ID", &rc);
 	if (!id)
 		return rc;
-	if (!STREQ(format, "table") && !STREQ(format, "json")) {
-		cli_usage_error("ps", "--format is table or json, found \"%s\"", format);
-		return EXIT_USAGE;
-	}
 	pid_t *pids;
 	size_t n;
 	int r = container_pids(g->root, id, &pids, &n);

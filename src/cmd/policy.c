@@ -23,16 +23,9 @@ static int policy_init(int argc, char **argv)
 	const struct cmd_help h = { "policy init", "Print a commented default policy.",
 		"Save it as /etc/stockade/policy.yaml (or pass it with --policy FILE) and edit it:\n"
 		"  stockade policy init > /etc/stockade/policy.yaml" };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
+	int r = cli_parse(argc, argv, NULL, 0, &h, false, NULL, NULL);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
-	free(pos);
-	if (npos) {
-		cli_usage_error("policy init", "no arguments expected");
-		return EXIT_USAGE;
-	}
 	fputs(policy_default_text(), stdout);
 	return 0;
 }
@@ -42,16 +35,9 @@ static int policy_show(struct globals *g, int argc, char **argv)
 	const struct cmd_help h = { "policy show", "Print the effective policy (what create and run enforce).",
 		"The policy is --policy FILE, else $STOCKADE_POLICY, else /etc/stockade/policy.yaml if it\n"
 		"exists, else the built-in default (level restricted, mode enforce)." };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, NULL, 0, &h, false, &pos, &npos);
+	int r = cli_parse(argc, argv, NULL, 0, &h, false, NULL, NULL);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
-	free(pos);
-	if (npos) {
-		cli_usage_error("policy show", "no arguments expected");
-		return EXIT_USAGE;
-	}
 	struct policy *p = NULL;
 	if ((r = policy_load(g->policy, &p)) < 0)
 		return cli_fail(r);
@@ -173,12 +159,21 @@ int cmd_policy(struct globals *g, int argc, char **argv)
 		fputs(help, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
-	if (strcmp(argv[1], "init") == 0)
-		return policy_init(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return policy_show(g, argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0)
-		return policy_check(g, argc - 1, argv + 1);
-	cli_usage_error("policy", "unknown command \"%s\" (init, show or check)", argv[1]);
-	return EXIT_USAGE;
+	static const char *const subs[] = { "policy init", "policy show", "policy check" };
+	size_t i = 0;
+	while (i < ARRAY_SIZE(subs) && strcmp(argv[1], subs[i] + 7) != 0)
+		i++;
+	if (i == ARRAY_SIZE(subs)) {
+		cli_usage_error("policy", "unknown command \"%s\" (init, show or check)", argv[1]);
+		return EXIT_USAGE;
+	}
+	/* The subcommand's argv[0] is its full name: usage errors say "policy init: ...". */
+	char **sub = calloc((size_t)argc, sizeof(char *));
+	if (!sub)
+		return cli_fail(-ENOMEM);
+	memcpy(sub, argv + 1, (size_t)(argc - 1) * sizeof(char *));
+	sub[0] = (char *)subs[i];
+	int r = i == 0 ? policy_init(argc - 1, sub) : i == 1 ? policy_show(g, argc - 1, sub) : policy_check(g, argc - 1, sub);
+	free(sub);
+	return r;
 }

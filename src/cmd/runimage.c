@@ -476,21 +476,14 @@ int cmd_ps_list(struct globals *g, int argc, char **argv)
 	bool all = false;
 	const struct opt opts[] = {
 		{ "all", 'a', OPT_FLAG, &all, NULL, "also containers that exited (kept with --rm=false)" },
-		{ "format", 'f', OPT_STR, &format, "table|json", "output format" },
+		{ "format", 'f', OPT_CHOICE, &format, "table|json", "output format" },
 	};
 	const struct cmd_help h = { "ps [-a] [--format table|json]",
 				    "List the containers \"stockade run IMAGE\" started (\"ps ID\": a container's processes).",
 				    NULL };
-	char **pos;
-	int npos;
-	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, &pos, &npos);
+	int r = cli_parse(argc, argv, opts, ARRAY_SIZE(opts), &h, false, NULL, NULL);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
-	free(pos);
-	if (!STREQ(format, "table") && !STREQ(format, "json")) {
-		cli_usage_error("ps", "--format is table or json, found \"%s\"", format);
-		return EXIT_USAGE;
-	}
 	json_object *list = json_object_new_array();
 	int runfd = rec_root_open(g->root, false);
 	DIR *d = runfd >= 0 ? fdopendir(runfd) : NULL;

@@ -117,24 +117,83 @@ static void test_help(void **state)
 	assert_int_equal(r, 1);
 }
 
-/* cli_parse_one with stderr captured into err (the usage error it prints). */
-static const char *parse_one(char **argv, int argc, int *rc, char *err, size_t errlen)
+/* stderr into a temporary file while a parse runs: the usage error it printed. */
+static FILE *cap;
+static int saved_stderr;
+
+static void capture_begin(void)
 {
-	FILE *cap = tmpfile();
+	cap = tmpfile();
 	assert_non_null(cap);
 	fflush(stderr);
-	int saved = dup(STDERR_FILENO);
-	assert_true(saved >= 0);
+	saved_stderr = dup(STDERR_FILENO);
+	assert_true(saved_stderr >= 0);
 	assert_true(dup2(fileno(cap), STDERR_FILENO) >= 0);
-	const char *one = cli_parse_one(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &help, "container ID", rc);
+}
+
+static void capture_end(char *err, size_t errlen)
+{
 	fflush(stderr);
-	assert_true(dup2(saved, STDERR_FILENO) >= 0);
-	close(saved);
+	assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+	close(saved_stderr);
 	rewind(cap);
 	size_t n = fread(err, 1, errlen - 1, cap);
 	err[n] = '\0';
 	fclose(cap);
+}
+
+static const char *parse_one(char **argv, int argc, int *rc, char *err, size_t errlen)
+{
+	capture_begin();
+	const char *one = cli_parse_one(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &help, "container ID", rc);
+	capture_end(err, errlen);
 	return one;
+}
+
+static int parse_capture(char **argv, int argc, const struct opt *o, size_t no, char ***pos, int *npos, char *err,
+			 size_t errlen)
+{
+	capture_begin();
+	int r = cli_parse(argc, argv, o, no, &help, false, pos, npos);
+	capture_end(err, errlen);
+	return r;
+}
+
+static void test_choice_and_no_positionals(void **state)
+{
+	(void)state;
+	const char *format = "table", *level = NULL;
+	const struct opt o[] = {
+		{ "format", 'f', OPT_CHOICE, &format, "table|json", "format" },
+		{ "level", 0, OPT_CHOICE, &level, "low|medium|high", "level" },
+	};
+	char err[1024];
+	char **pos;
+	int npos;
+	char *ok[] = { "list", "-f", "json", "--level=high", NULL };
+	assert_int_equal(parse_capture(ok, 4, o, 2, NULL, NULL, err, sizeof(err)), 0);
+	assert_string_equal(format, "json");
+	assert_string_equal(level, "high");
+	/* a prefix or an extension of a choice is not that choice */
+	char *bad1[] = { "list", "--format", "jso", NULL };
+	assert_true(parse_capture(bad1, 3, o, 2, NULL, NULL, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "list: --format is table or json, found \"jso\""));
+	char *bad2[] = { "list", "--level", "highest", NULL };
+	assert_true(parse_capture(bad2, 3, o, 2, NULL, NULL, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "--level is low, medium or high, found \"highest\""));
+	char *bad3[] = { "list", "--format=", NULL };
+	assert_true(parse_capture(bad3, 2, o, 2, NULL, NULL, err, sizeof(err)) < 0);
+	/* pos NULL: the command takes no positional argument */
+	char *extra[] = { "list", "-f", "table", "stray", NULL };
+	assert_true(parse_capture(extra, 4, o, 2, NULL, NULL, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "list: unexpected argument \"stray\": this command takes none"));
+	char *dashdash[] = { "list", "--", "-x", NULL };
+	assert_true(parse_capture(dashdash, 3, o, 2, NULL, NULL, err, sizeof(err)) < 0);
+	/* with pos, the same argument is collected */
+	assert_int_equal(parse_capture(extra, 4, o, 2, &pos, &npos, err, sizeof(err)), 0);
+	assert_int_equal(npos, 1);
+	assert_string_equal(pos[0], "stray");
+	free(pos);
 }
 
 static void test_parse_one(void **state)
@@ -184,6 +243,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usage_errors, reset, reset),
 		cmocka_unit_test_setup_teardown(test_help, reset, reset),
 		cmocka_unit_test_setup_teardown(test_parse_one, reset, reset),
+		cmocka_unit_test_setup_teardown(test_choice_and_no_positionals, reset, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
