@@ -126,22 +126,6 @@ int bundle_user(int rootfd, const char *spec, unsigned *uid, unsigned *gid)
 	return user_home(rootfd, spec, uid, gid, NULL, 0);
 }
 
-/* Set KEY=VALUE in env (an array of "K=V"), replacing an earlier KEY. */
-static void env_set(json_object *env, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
-	size_t n = json_object_array_length(env);
-	for (size_t i = 0; i < n; i++) {
-		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
-		if (e && strncmp(e, kv, kl) == 0 && e[kl] == '=') {
-			json_object_array_put_idx(env, i, json_object_new_string(kv));
-			return;
-		}
-	}
-	json_object_array_add(env, json_object_new_string(kv));
-}
-
 static bool env_has(json_object *env, const char *key)
 {
 	size_t kl = strlen(key);
@@ -323,21 +307,21 @@ static int set_process(const struct bundle_in *in, json_object *proc)
 	json_object *env = json_object_new_array();
 	for (size_t i = 0; c->env && c->env[i]; i++)
 		if (strchr(c->env[i], '='))
-			env_set(env, c->env[i]);
+			oci_env_set(env, c->env[i]);
 	if (!env_has(env, "PATH"))
-		env_set(env, DEFAULT_PATH);
+		oci_env_set(env, DEFAULT_PATH);
 	char hn[600];
 	snprintf(hn, sizeof(hn), "HOSTNAME=%s", o->hostname ? o->hostname : in->name);
-	env_set(env, hn);
+	oci_env_set(env, hn);
 	if (o->tty && !env_has(env, "TERM"))
-		env_set(env, "TERM=xterm");
+		oci_env_set(env, "TERM=xterm");
 	if (!env_has(env, "HOME")) {
 		char h[600];
 		snprintf(h, sizeof(h), "HOME=%s", home[0] ? home : (uid == 0 ? "/root" : "/"));
-		env_set(env, h);
+		oci_env_set(env, h);
 	}
 	for (size_t i = 0; i < o->nenv; i++)
-		env_set(env, o->env[i]);
+		oci_env_set(env, o->env[i]);
 	json_object_object_add(proc, "env", env);
 
 	const char *cwd = o->workdir ? o->workdir : (c->working_dir && *c->working_dir ? c->working_dir : "/");

@@ -1,5 +1,7 @@
 #include "oci/default_spec.h"
 
+#include <string.h>
+
 #include "sandbox/seccomp.h"
 #include "util/macros.h"
 
@@ -25,6 +27,21 @@ json_object *json_strarr(const char *const *v, size_t n)
 		static const char *const _v[] = { __VA_ARGS__ }; \
 		json_strarr(_v, ARRAY_SIZE(_v)); \
 	})
+
+void oci_env_set(json_object *env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
+	size_t n = json_object_array_length(env);
+	for (size_t i = 0; i < n; i++) {
+		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
+		if (e && strncmp(e, kv, kl) == 0 && (e[kl] == '=' || e[kl] == '\0')) {
+			json_object_array_put_idx(env, i, json_object_new_string(kv));
+			return;
+		}
+	}
+	json_object_array_add(env, json_object_new_string(kv));
+}
 
 json_object *oci_mount_json(const char *dest, const char *type, const char *src, json_object *options)
 {

@@ -42,6 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "oci/default_spec.h"
 #include "oci/state.h"
 #include "sandbox/caps.h"
 #include "sandbox/cgroup.h"
@@ -89,22 +90,6 @@ static int differing_namespaces(pid_t pid, int *flags)
 }
 
 /* ---------------------------------------------------------- the process */
-
-/* Set or replace K=V in the env array. */
-static void env_set(json_object *env, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
-	size_t n = json_object_array_length(env);
-	for (size_t i = 0; i < n; i++) {
-		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
-		if (e && strncmp(e, kv, kl) == 0 && (e[kl] == '=' || e[kl] == '\0')) {
-			json_object_array_put_idx(env, i, json_object_new_string(kv));
-			return;
-		}
-	}
-	json_object_array_add(env, json_object_new_string(kv));
-}
 
 static void caps_add(json_object *caps, const char *set, const char *cap)
 {
@@ -204,7 +189,7 @@ static int build_config(int statefd, const struct exec_opts *o, char **json_out)
 			json_object_object_add(proc, "env", env);
 		}
 		for (size_t i = 0; i < o->env.n; i++)
-			env_set(env, o->env.v[i]);
+			oci_env_set(env, o->env.v[i]);
 	}
 	if (o->user) {
 		json_object *user;
