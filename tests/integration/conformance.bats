@@ -143,10 +143,7 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 
 @test "runtime.md#start: a config without process cannot be started" {
   cfg 'del(.process)'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"process"* ]]
-  [ ! -e "$ROOT/$ID" ]
+  expect_refused "process"
 }
 
 @test "runtime.md#kill: signalling a stopped container fails; the signal given is the one delivered" {
@@ -336,13 +333,9 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 
 @test "config.md#hooks: a hook path must be absolute and a timeout greater than zero" {
   cfg '.hooks.prestart = [{"path": "bin/true"}]'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"hooks.prestart[0].path"* ]]
+  expect_refused "hooks.prestart[0].path"
   cfg '.hooks.prestart = [{"path": "/bin/true", "timeout": 0}]'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"hooks.prestart[0].timeout"* ]]
+  expect_refused "hooks.prestart[0].timeout"
 }
 
 # -------------------------------------------------------------- config.md
@@ -440,10 +433,7 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   [ "$status" -eq 1 ]
   [[ "$output" == *"process.rlimits[1]"*"RLIMIT_NOFILE"* ]]
   cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 20, "hard": 10}]'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"process.rlimits[0]"* ]]
-  [ ! -e "$ROOT/$ID" ]
+  expect_refused "process.rlimits[0]"
 }
 
 @test "config.md#configLinuxProcess: unknown capability names are refused in every set" {
@@ -492,9 +482,7 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 
 @test "config.md#configAnnotations: annotation keys must not be empty; unknown properties are ignored" {
   cfg '.annotations = {"": "x"}'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"annotations"* ]]
+  expect_refused "annotations"
   cfg '.annotations = {"com.example.a": "b"} | .futureProperty = {"x": 1} | .process.futureField = true | .linux.futureLinux = [1]'
   args true
   run stk run --bundle "$BUNDLE" "$ID"
@@ -633,9 +621,7 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   [[ "$private" != *"shared:"* && "$private" != *"master:"* && "$private" != *unbindable* && "$private" != failed* ]]
   [[ "$unbindable" == *" unbindable"* ]]
   cfg '.linux.rootfsPropagation = "sideways"'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"rootfsPropagation"* ]]
+  expect_refused "rootfsPropagation"
 }
 
 @test "config-linux.md#configLinuxSeccomp: argument rules with SCMP_CMP_EQ and SCMP_CMP_MASKED_EQ" {
@@ -654,20 +640,14 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 
 @test "config-linux.md#configLinuxSeccomp: errnoRet on an action without an errno is an error" {
   cfg '.linux.seccomp.syscalls += [{"names": ["chmod"], "action": "SCMP_ACT_KILL", "errnoRet": 1}]'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"errnoRet"* ]]
+  expect_refused "errnoRet"
   cfg '.linux.seccomp.syscalls[-1] = {"names": [], "action": "SCMP_ACT_ERRNO"}'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"names"* ]]
+  expect_refused "names"
 }
 
 @test "config-linux.md#configLinuxIntelRdt: intelRdt without resctrl is an error" {
   cfg '.linux.intelRdt = {"closID": "x"}'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"intelRdt"* ]]
+  expect_refused "intelRdt"
 }
 
 @test "config-linux.md#configLinuxCgroupsPath: the same absolute cgroupsPath is the same cgroup, under the mount point" {
@@ -684,13 +664,9 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 
 @test "config-linux.md#configLinuxMaskedPaths/ReadonlyPaths: relative paths are refused" {
   cfg '.linux.maskedPaths = ["proc/kcore"]'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"linux.maskedPaths[0]"* ]]
+  expect_refused "linux.maskedPaths[0]"
   cfg '.linux.maskedPaths = [] | .linux.readonlyPaths = ["proc/sys"]'
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"linux.readonlyPaths[0]"* ]]
+  expect_refused "linux.readonlyPaths[0]"
 }
 
 @test "config-linux.md#configLinuxHugePageLimits: the limit is set on usage and, where the kernel has it, on reservations" {
@@ -757,10 +733,7 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
 @test "config-linux.md#configLinuxCPU/BlockIO: a burst above the quota is an error; a blkio weight is applied" {
   cfg '.linux.resources.cpu = {"quota": 10000, "burst": 20000, "period": 100000}'
   args true
-  run stk run --bundle "$BUNDLE" "$ID"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"linux.resources.cpu.burst"* ]]
-  [ ! -e "$ROOT/$ID" ]
+  expect_refused "linux.resources.cpu.burst"
   cfg --arg p "/$CGP/$ID" '.linux.cgroupsPath = $p | del(.linux.resources.cpu) | .linux.resources.blockIO = {"weight": 123}'
   args sleep 60
   stk run -d --bundle "$BUNDLE" "$ID-b"
@@ -776,9 +749,7 @@ hook() { jq -nc --arg p "$HOOK" --arg n "$1" '{"path": $p, "args": ["hook", $n]}
   for o in idmap ridmap; do
     cfg --arg o "$o" '.mounts = (.mounts | map(select(.destination != "/x"))) + [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["bind", $o]}]'
     args true
-    run stk run --bundle "$BUNDLE" "$ID"
-    [ "$status" -eq 1 ]
-    [[ "$output" == *"id-mapped mounts are not supported"* ]]
+    expect_refused "id-mapped mounts are not supported"
   done
   [ ! -e "$ROOT/$ID" ]
 }

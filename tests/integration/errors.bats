@@ -5,14 +5,6 @@
 
 load helpers
 
-expect_refused() {  # expect_refused NEEDLE...
-  run stk run --bundle "$BUNDLE" "$ID"
-  echo "$output"
-  [ "$status" -eq 1 ]
-  for n in "$@"; do [[ "$output" == *"$n"* ]] || { echo "missing: $n"; return 1; }; done
-  [ ! -e "$ROOT/$ID" ]
-}
-
 @test "malformed JSON: file, line and column" {
   printf '{\n  "ociVersion": "1.2.0",\n  "process": {,}\n}\n' > "$BUNDLE/config.json"
   expect_refused "$BUNDLE/config.json:3:" "not valid JSON"

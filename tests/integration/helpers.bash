@@ -44,6 +44,15 @@ args() {
 
 stk() { "$STOCKADE" --root "$ROOT" "$@"; }
 
+# `run` of the bundle is refused: exit 1, every NEEDLE in the message, no state left.
+expect_refused() {  # expect_refused NEEDLE...
+  run stk run --bundle "$BUNDLE" "$ID"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  for n in "$@"; do [[ "$output" == *"$n"* ]] || { echo "missing: $n"; return 1; }; done
+  [ ! -e "$ROOT/$ID" ]
+}
+
 # Everything a test made must be gone after teardown.
 teardown_common() {
   local id leftovers=""
