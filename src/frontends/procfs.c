@@ -816,13 +816,9 @@ static void scan_group(struct scan *s, const struct group *g, struct proc_contai
 
 static int list_processes(struct scan *s, struct pent **out, size_t *n_out)
 {
-	int fd = openat(s->o->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = opendir_at(s->o->proc_fd, ".");
+	if (!d)
 		return err_sys(errno, "cannot list %s", s->o->proc_dir);
-	}
 	struct pent *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;

@@ -48,14 +48,9 @@ static uint64_t du_at(int parent, const char *name)
 	uint64_t n = (uint64_t)st.st_blocks * 512;
 	if (!S_ISDIR(st.st_mode))
 		return n;
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	DIR *d = opendir_at(parent, name);
+	if (!d)
 		return n;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return n;
-	}
 	struct dirent *de;
 	while ((de = readdir(d)))
 		if (!STREQ(de->d_name, ".") && !STREQ(de->d_name, ".."))
@@ -172,8 +167,7 @@ int img_prune(struct img_store *s, const struct img_prune_opts *o, struct img_pr
 	time_t now = time(NULL);
 
 	/* 3. unpacked roots of images that are gone */
-	int dfd = openat(s->fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	DIR *d = opendir_at(s->fd, "rootfs");
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || json_object_object_get_ex(roots, de->d_name, NULL))
@@ -185,12 +179,9 @@ int img_prune(struct img_store *s, const struct img_prune_opts *o, struct img_pr
 	}
 	if (d)
 		closedir(d);
-	else if (dfd >= 0)
-		close(dfd);
 
 	/* 4. blobs no image references */
-	dfd = openat(s->fd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	d = opendir_at(s->fd, "blobs/sha256");
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -205,12 +196,9 @@ int img_prune(struct img_store *s, const struct img_prune_opts *o, struct img_pr
 	}
 	if (d)
 		closedir(d);
-	else if (dfd >= 0)
-		close(dfd);
 
 	/* 5. leftovers of interrupted loads, pulls and unpacks */
-	dfd = openat(s->fd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	d = opendir_at(s->fd, "tmp");
 	while (d && (de = readdir(d))) {
 		if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
 		    !old_enough(dirfd(d), de->d_name, o->tmp_grace_sec, now))
@@ -224,8 +212,6 @@ int img_prune(struct img_store *s, const struct img_prune_opts *o, struct img_pr
 	}
 	if (d)
 		closedir(d);
-	else if (dfd >= 0)
-		close(dfd);
 	json_object_put(used);
 	json_object_put(roots);
 out:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -16,6 +17,9 @@ int write_knob_at(int dirfd, const char *path, const char *data);
 /* Write via a temporary file and rename(2) so readers see all or nothing. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
+/* opendir(3) of dirfd/path, its last component not followed if a symlink;
+ * NULL with errno set, and nothing left open, on failure. */
+DIR *opendir_at(int dirfd, const char *path);
 /* Remove a directory tree below dirfd/name without following symlinks. */
 int rm_rf_at(int dirfd, const char *name);
 int write_all(int fd, const void *buf, size_t len);
